@@ -1,0 +1,1 @@
+"""Adapters: the workbook backends, chosen by name from config."""

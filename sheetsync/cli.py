@@ -1,0 +1,207 @@
+"""The command line: parse options, call one use case, render its result.
+The only place where errors become an ``Error: ...`` line and an exit code."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+import click
+
+from sheetsync import __version__, usecases
+from sheetsync.config import Config, Team, load_config
+from sheetsync.errors import SheetsyncError
+
+EXIT_ERROR = 1
+EXIT_PARTIAL = 3  # some reps' tabs could not be processed; the others were
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def boundary(func: F) -> F:
+    """Turn a ``SheetsyncError`` into one ``Error:`` line and exit code 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except SheetsyncError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            raise SystemExit(EXIT_ERROR) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+class Ctx:
+    def __init__(self, config_path: Path, today: str | None) -> None:
+        self.config_path = config_path
+        self.today_text = today
+        self._config: Config | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(self.config_path)
+        return self._config
+
+    def today(self, team: Team) -> date:
+        if self.today_text:
+            try:
+                return date.fromisoformat(self.today_text)
+            except ValueError:
+                raise SheetsyncError(f"--today '{self.today_text}' is not YYYY-MM-DD") from None
+        return datetime.now(ZoneInfo(team.timezone)).date()
+
+
+@click.group()
+@click.version_option(__version__, prog_name="sheetsync")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    default="config.yaml",
+    envvar="SHEETSYNC_CONFIG",
+    show_default=True,
+    help="The config file (or $SHEETSYNC_CONFIG).",
+)
+@click.option("--today", metavar="YYYY-MM-DD", help="Act as if today were this date.")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path, today: str | None) -> None:
+    """Run sales 1:1 coaching meetings from a shared spreadsheet."""
+    ctx.obj = Ctx(config_path, today)
+
+
+team_option = click.option("--team", "team_name", help="Only this team (default: all).")
+
+
+@cli.command()
+@team_option
+@click.pass_obj
+@boundary
+def init(obj: Ctx, team_name: str | None) -> None:
+    """Create the workbook, or add the tabs it is missing. Never changes existing tabs."""
+    for team in obj.config.select(team_name):
+        res = usecases.init(team, obj.today(team))
+        if res.created:
+            click.echo(f"{team.name}: created {', '.join(res.created)} in {res.location}")
+        else:
+            click.echo(f"{team.name}: nothing to do; every tab exists in {res.location}")
+
+
+@cli.command()
+@team_option
+@click.option("--period", help="Roll to this period (e.g. 2026-11) instead of the current one.")
+@click.option("--dry-run", is_flag=True, help="Show what would move, stay and be archived.")
+@click.pass_obj
+@boundary
+def rollover(obj: Ctx, team_name: str | None, period: str | None, dry_run: bool) -> None:
+    """Start the new period on every rep page: carry open items, archive the rest."""
+    partial = False
+    for team in obj.config.select(team_name):
+        res = usecases.rollover(team, obj.today(team), period, dry_run)
+        verb = "would roll" if dry_run else "rolled"
+        for r in res.reps:
+            for warning in r.warnings:
+                click.echo(f"Warning: {warning}", err=True)
+            if r.error:
+                partial = True
+                click.echo(f"Error: {r.error}", err=True)
+            elif r.action == "rolled":
+                click.echo(
+                    f"{team.name} / {r.rep}: {verb} {r.from_period} -> {r.to_period}: "
+                    f"{len(r.stayed)} stay, {len(r.moved)} move, {len(r.archived)} archived"
+                )
+                if dry_run:
+                    for label, items in (
+                        ("stay", r.stayed),
+                        ("move", r.moved),
+                        ("archive", r.archived),
+                    ):
+                        for item in items:
+                            click.echo(f"    {label:8} {item}")
+            elif r.action == "created":
+                click.echo(f"{team.name} / {r.rep}: new page for {r.to_period}")
+            else:
+                click.echo(f"{team.name} / {r.rep}: up to date ({r.from_period})")
+        if not res.changed:
+            click.echo(f"{team.name}: nothing to do for {res.period}")
+        elif dry_run:
+            click.echo(f"{team.name}: dry run, nothing written")
+    if partial:
+        raise SystemExit(EXIT_PARTIAL)
+
+
+def _money(value: float) -> str:
+    return f"${value:,.0f}"
+
+
+@cli.command()
+@team_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_obj
+@boundary
+def status(obj: Ctx, team_name: str | None, as_json: bool) -> None:
+    """Per rep: period, meeting date, open deals and pipeline, open actions, carried items."""
+    results = [usecases.status(t, obj.today(t)) for t in obj.config.select(team_name)]
+    partial = any(r.error for res in results for r in res.reps)
+    if as_json:
+        data = [asdict(res) for res in results]
+        click.echo(json.dumps(data, indent=2, default=str))
+        raise SystemExit(EXIT_PARTIAL if partial else 0)
+    for res in results:
+        click.echo(f"{res.team}  ({res.location}, current period {res.period})")
+        head = ("Rep", "Period", "Meeting", "Deals", "Pipeline", "Actions", "Carried")
+        rows = [head]
+        for r in res.reps:
+            if r.error:
+                continue
+            meeting = r.meeting_date.strftime("%d %b") if r.meeting_date else "-"
+            rows.append(
+                (
+                    r.rep,
+                    r.period,
+                    meeting,
+                    str(r.open_deals),
+                    _money(r.pipeline),
+                    str(r.open_actions),
+                    str(r.carried_over),
+                )
+            )
+        widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
+        for row in rows:
+            cells = [
+                c.ljust(w) if i < 3 else c.rjust(w)
+                for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            ]
+            click.echo("  " + "  ".join(cells))
+        for r in res.reps:
+            if r.error:
+                click.echo(f"Error: {r.error}", err=True)
+    if partial:
+        raise SystemExit(EXIT_PARTIAL)
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.pass_obj
+@boundary
+def demo(obj: Ctx, directory: Path) -> None:
+    """Build a realistic team in DIRECTORY: a workbook with two periods of history."""
+    from sheetsync.demo import build_demo
+
+    today = date.fromisoformat(obj.today_text) if obj.today_text else date.today()
+    res = build_demo(directory, today)
+    click.echo(f"Demo team '{res.team}' with {res.reps} reps, rolled {res.periods}")
+    click.echo(f"  workbook: {res.workbook}")
+    click.echo(f"  config:   {res.config}")
+    click.echo(f"  History:  {res.history_rows} rows")
+    click.echo(f"Try: sheetsync --config {res.config} status")
+
+
+def main() -> None:
+    cli(prog_name="sheetsync")

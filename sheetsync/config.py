@@ -1,0 +1,259 @@
+"""``config.yaml`` into frozen dataclasses. Unknown keys, bad values and secrets
+written into the file are rejected with ``file:line``."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sheetsync.domain.periods import Cadence, MeetingDay
+from sheetsync.domain.template import Template, template_from_data
+from sheetsync.errors import ConfigError, PeriodError
+from sheetsync.yamldoc import YamlDoc, load_yaml
+
+RESERVED_TABS = ("Team", "History", "_sheetsync")
+WORKBOOK_TYPES = ("xlsx", "google")
+_EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[A-Za-z]{2,}$")
+_BAD_TAB_CHARS = set("[]:*?/\\")
+_SECRET_KEYS = ("password", "secret", "token", "private_key", "api_key")
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class Rep:
+    name: str
+    email: str
+    tab: str
+    quota: float | None = None
+
+
+@dataclass(frozen=True)
+class WorkbookConfig:
+    type: str
+    path: Path | None = None  # xlsx
+    spreadsheet: str | None = None  # google: id or URL
+    credentials_file: Path | None = None
+    credentials_env: str = "GOOGLE_APPLICATION_CREDENTIALS"
+
+
+@dataclass(frozen=True)
+class Team:
+    name: str
+    manager: Person
+    reps: tuple[Rep, ...]
+    cadence: Cadence
+    meeting_day: MeetingDay
+    timezone: str
+    workbook: WorkbookConfig
+    template: Template
+    currency: str = "$"
+
+    def rep(self, name: str) -> Rep:
+        for rep in self.reps:
+            if name.casefold() in (rep.name.casefold(), rep.tab.casefold()):
+                return rep
+        raise ConfigError(
+            f"team '{self.name}' has no rep '{name}' (reps: {', '.join(r.name for r in self.reps)})"
+        )
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    teams: tuple[Team, ...]
+
+    def select(self, name: str | None) -> tuple[Team, ...]:
+        if name is None:
+            return self.teams
+        for team in self.teams:
+            if team.name.casefold() == name.casefold():
+                return (team,)
+        names = ", ".join(t.name for t in self.teams)
+        raise ConfigError(f"{self.path}: no team named '{name}' (teams: {names})")
+
+
+def packaged_templates() -> Path:
+    """The folder of page templates shipped with the package (or the source tree)."""
+    shipped = Path(str(resources.files("sheetsync"))) / "templates"
+    if (shipped / "pages").is_dir():
+        return shipped
+    return Path(__file__).resolve().parent.parent / "templates"
+
+
+def load_template(name_or_path: str, base: Path, where: str = "") -> Template:
+    """A packaged template by name (``monthly``, ``weekly``) or a YAML file path."""
+    packaged = packaged_templates() / "pages" / f"{name_or_path}.yaml"
+    path = packaged if packaged.is_file() else (base / name_or_path)
+    if not path.is_file():
+        names = sorted(p.stem for p in (packaged_templates() / "pages").glob("*.yaml"))
+        raise ConfigError(
+            f"{where}: template '{name_or_path}' is neither a packaged template "
+            f"({', '.join(names)}) nor a file"
+        )
+    doc = load_yaml(path)
+    return template_from_data(doc.data, doc.where)
+
+
+class _Reader:
+    """Checks one YAML document, raising ``ConfigError`` with file:line."""
+
+    def __init__(self, doc: YamlDoc) -> None:
+        self.doc = doc
+
+    def fail(self, path: tuple[str | int, ...], message: str) -> ConfigError:
+        return ConfigError(f"{self.doc.where(*path)}: {message}")
+
+    def mapping(
+        self, value: Any, path: tuple[str | int, ...], allowed: set[str], required: set[str]
+    ) -> dict[str, Any]:
+        label = ".".join(str(p) for p in path) or "the file"
+        if not isinstance(value, dict):
+            raise self.fail(path, f"{label} must be a mapping")
+        for key in value:
+            if any(word in key.lower() for word in _SECRET_KEYS) and not key.endswith("_env"):
+                raise self.fail(
+                    (*path, key),
+                    f"'{key}': secrets never go in the config file; name an environment "
+                    f"variable with '{key}_env' instead",
+                )
+            if key not in allowed:
+                raise self.fail(
+                    (*path, key),
+                    f"unknown key '{key}' in {label} (allowed: {', '.join(sorted(allowed))})",
+                )
+        for key in sorted(required):
+            if key not in value:
+                raise self.fail(path, f"{label} needs '{key}'")
+        return value
+
+    def text(self, value: Any, path: tuple[str | int, ...]) -> str:
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            raise self.fail(path, f"'{path[-1]}' must be text")
+        text = str(value).strip()
+        if not text or any(ord(ch) < 32 for ch in text):
+            raise self.fail(path, f"'{path[-1]}' must be non-empty text on one line")
+        return text
+
+    def email(self, value: Any, path: tuple[str | int, ...]) -> str:
+        text = self.text(value, path)
+        if not _EMAIL.match(text):
+            raise self.fail(path, f"'{text}' is not an email address")
+        return text
+
+
+def _team(r: _Reader, data: Any, i: int, base: Path) -> Team:
+    p: tuple[str | int, ...] = ("teams", i)
+    allowed = {"name", "manager", "reps", "cadence", "meeting_day", "timezone", "workbook"}
+    allowed |= {"template", "currency"}
+    t = r.mapping(data, p, allowed, {"name", "manager", "reps", "workbook"})
+    name = r.text(t["name"], (*p, "name"))
+    m = r.mapping(t["manager"], (*p, "manager"), {"name", "email"}, {"name", "email"})
+    manager = Person(
+        r.text(m["name"], (*p, "manager", "name")), r.email(m["email"], (*p, "manager", "email"))
+    )
+    cadence_raw = t.get("cadence", "monthly")
+    try:
+        cadence = Cadence(str(cadence_raw).strip().lower())
+    except ValueError:
+        names = ", ".join(c.value for c in Cadence)
+        raise r.fail((*p, "cadence"), f"unknown cadence '{cadence_raw}' (one of {names})") from None
+    default_day = "last friday" if cadence is Cadence.MONTHLY else "friday"
+    try:
+        meeting_day = MeetingDay.parse(str(t.get("meeting_day", default_day)), cadence)
+    except PeriodError as exc:
+        raise r.fail((*p, "meeting_day"), str(exc)) from None
+    timezone = str(t.get("timezone", "UTC"))
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise r.fail(
+            (*p, "timezone"),
+            f"unknown timezone '{timezone}' (use an IANA name such as Europe/Paris)",
+        ) from None
+    workbook = _workbook(r, t["workbook"], (*p, "workbook"), base)
+    template = load_template(str(t.get("template", "monthly")), base, r.doc.where(*p, "template"))
+    reps_data = t["reps"]
+    if not isinstance(reps_data, list) or not reps_data:
+        raise r.fail((*p, "reps"), "reps must be a non-empty list")
+    reps: list[Rep] = []
+    seen: dict[str, int] = {}
+    for j, rd in enumerate(reps_data):
+        rp = (*p, "reps", j)
+        rm = r.mapping(rd, rp, {"name", "email", "tab", "quota"}, {"name", "email"})
+        rep_name = r.text(rm["name"], (*rp, "name"))
+        tab = r.text(rm.get("tab", rep_name), (*rp, "tab" if "tab" in rm else "name"))
+        if len(tab) > 31 or _BAD_TAB_CHARS & set(tab) or tab.startswith("'"):
+            raise r.fail(
+                (*rp, "tab"),
+                f"tab title '{tab}' must be at most 31 characters "
+                "without [ ] : * ? / \\ (tab names must also work in Excel)",
+            )
+        if tab.casefold() in {x.casefold() for x in RESERVED_TABS}:
+            raise r.fail((*rp, "tab"), f"tab title '{tab}' is reserved for sheetsync")
+        quota = rm.get("quota")
+        if quota is not None and (
+            not isinstance(quota, int | float) or isinstance(quota, bool) or quota < 0
+        ):
+            raise r.fail((*rp, "quota"), "quota must be a positive number")
+        email = r.email(rm["email"], (*rp, "email"))
+        for kind, key in (("name", rep_name), ("tab", tab), ("email", email)):
+            ident = f"{kind}:{key.casefold()}"
+            if ident in seen:
+                raise r.fail(rp, f"duplicate rep {kind} '{key}' (also at line {seen[ident]})")
+            seen[ident] = int(r.doc.where(*rp).rsplit(":", 1)[-1] or 0)
+        reps.append(Rep(rep_name, email, tab, quota))
+    currency = str(t.get("currency", "$"))
+    return Team(
+        name, manager, tuple(reps), cadence, meeting_day, timezone, workbook, template, currency
+    )
+
+
+def _workbook(r: _Reader, data: Any, p: tuple[str | int, ...], base: Path) -> WorkbookConfig:
+    allowed = {"type", "path", "spreadsheet", "credentials_file", "credentials_env"}
+    w = r.mapping(data, p, allowed, {"type"})
+    kind = str(w["type"])
+    if kind not in WORKBOOK_TYPES:
+        raise r.fail(
+            (*p, "type"), f"unknown workbook type '{kind}' (one of {', '.join(WORKBOOK_TYPES)})"
+        )
+    if kind == "xlsx":
+        if "path" not in w:
+            raise r.fail(p, "an xlsx workbook needs 'path'")
+        path = Path(r.text(w["path"], (*p, "path"))).expanduser()
+        if path.suffix.lower() != ".xlsx":
+            raise r.fail((*p, "path"), f"'{path}' must end in .xlsx")
+        return WorkbookConfig("xlsx", path=path if path.is_absolute() else base / path)
+    if "spreadsheet" not in w:
+        raise r.fail(p, "a google workbook needs 'spreadsheet' (its id or URL)")
+    creds = w.get("credentials_file")
+    return WorkbookConfig(
+        "google",
+        spreadsheet=r.text(w["spreadsheet"], (*p, "spreadsheet")),
+        credentials_file=Path(str(creds)).expanduser() if creds else None,
+        credentials_env=str(w.get("credentials_env", "GOOGLE_APPLICATION_CREDENTIALS")),
+    )
+
+
+def load_config(path: Path) -> Config:
+    doc = load_yaml(path)
+    r = _Reader(doc)
+    top = r.mapping(doc.data, (), {"teams"}, {"teams"})
+    teams_data = top["teams"]
+    if not isinstance(teams_data, list) or not teams_data:
+        raise r.fail(("teams",), "teams must be a non-empty list")
+    base = path.resolve().parent
+    teams = tuple(_team(r, t, i, base) for i, t in enumerate(teams_data))
+    names = [t.name.casefold() for t in teams]
+    for i, team in enumerate(teams):
+        if names.index(team.name.casefold()) != i:
+            raise r.fail(("teams", i, "name"), f"duplicate team name '{team.name}'")
+    return Config(path, teams)

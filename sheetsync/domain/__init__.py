@@ -1,0 +1,1 @@
+"""The pure core: no I/O library is imported anywhere under this package."""

@@ -1,0 +1,139 @@
+"""The one carry engine: applies any section's carry rule to its rows at rollover.
+
+Every row of the closing period goes to History with its outcome, so History is a
+full record of each closed period: ``carried`` and ``moved`` rows are also on the
+new page; ``closed``, ``archived`` and ``reviewed`` rows left it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sheetsync.domain.page import Item, Page, SectionContent
+from sheetsync.domain.template import CarryRule, Section, Template
+from sheetsync.domain.values import CellValue
+
+STAYS = ("carried", "moved")
+LEAVES = ("closed", "archived", "reviewed")
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    period: str
+    rep: str
+    section: str
+    item_id: str
+    outcome: str
+    since: str
+    carried: int
+    values: dict[str, CellValue]
+    label: str = ""
+
+    def cells(self, keys: tuple[str, ...]) -> list[CellValue]:
+        fixed: list[CellValue] = [
+            self.period,
+            self.rep,
+            self.section,
+            self.item_id,
+            self.outcome,
+            self.since,
+            self.carried,
+        ]
+        return fixed + [self.values.get(k) for k in keys]
+
+
+@dataclass
+class Rolled:
+    page: Page
+    history: list[HistoryRow] = field(default_factory=list)
+
+    def count(self, *outcomes: str) -> int:
+        return sum(1 for h in self.history if h.outcome in outcomes)
+
+
+def _decide(rule: CarryRule, item: Item) -> str:
+    if rule.keep == "never":
+        return "archived"
+    if rule.closed_when is not None and rule.closed_when.holds(item.values):
+        return "closed"
+    if rule.max_carries is not None and item.carried >= rule.max_carries:
+        return "reviewed"
+    return "moved" if rule.move_to else "carried"
+
+
+def _scored(rule: CarryRule, values: dict[str, CellValue]) -> dict[str, CellValue]:
+    score = rule.score
+    if score is None or values.get(score.column):
+        return values  # a result a person chose wins
+    actual, target = values.get(score.actual), values.get(score.target)
+    if not isinstance(actual, int | float) or not isinstance(target, int | float):
+        return values
+    if isinstance(actual, bool) or isinstance(target, bool):
+        return values
+    return {**values, score.column: score.hit if actual >= target else score.miss}
+
+
+def _carried_values(rule: CarryRule, values: dict[str, CellValue]) -> dict[str, CellValue]:
+    out = dict(values)
+    for target, source in rule.on_carry:
+        out[target] = values.get(source) if source else None
+    return out
+
+
+def roll_page(
+    page: Page,
+    template: Template,
+    new_period: str,
+    header: dict[str, CellValue],
+) -> Rolled:
+    """Start ``new_period`` from ``page``; ``header`` gives the new page's header fields.
+
+    Every item must already have an id (see ``page.assign_ids``)."""
+    old = page.period_label
+    rep = str(page.header.get("rep") or page.tab)
+    sections = {s.key: SectionContent(s.key, page.sections[s.key].title) for s in template.sections}
+    result = Rolled(page=Page(page.tab, header, sections, list(page.warnings)))
+    arrivals: list[tuple[str, Item]] = []
+    for sec in template.sections:
+        for item in page.sections[sec.key].items:
+            assert item.id is not None, "assign ids before rolling"
+            outcome = _decide(sec.carry, item)
+            since = item.origin or old
+            values = _scored(sec.carry, item.values) if outcome in LEAVES else item.values
+            result.history.append(
+                HistoryRow(
+                    old,
+                    rep,
+                    sec.key,
+                    item.id,
+                    outcome,
+                    since,
+                    item.carried,
+                    values,
+                    item.label(sec),
+                )
+            )
+            if outcome in STAYS:
+                target = template.section(sec.carry.move_to) if sec.carry.move_to else sec
+                moved = _carried_values(sec.carry, values)
+                kept = {c.key: moved.get(c.key) for c in target.columns if not c.is_system}
+                carried = Item(item.id, kept, since, item.carried + 1)
+                if sec.carry.move_to:
+                    arrivals.append((target.key, carried))
+                else:
+                    sections[target.key].items.append(carried)
+    for key, arrived in arrivals:  # moved rows follow the rows the section kept
+        sections[key].items.append(arrived)
+    return result
+
+
+def is_open(section: Section, item: Item) -> bool:
+    """Still needs attention: not closed by the section's rule."""
+    rule = section.carry.closed_when
+    return rule is None or not rule.holds(item.values)
+
+
+def overdue(item: Item, today: date, column: str = "due") -> bool:
+    due = item.values.get(column)
+    return isinstance(due, date) and due < today

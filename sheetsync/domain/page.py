@@ -1,0 +1,321 @@
+"""A rep page as data, and the tolerant parser that reads it from a grid of cells.
+
+Layout (rows from the top): a title row; header fields as label/value pairs in
+columns B and C; then each section: a title row whose column A holds the marker
+``#key``, a header row whose column A reads ``id``, and item rows whose column A
+holds the item id. Blank rows anywhere are ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sheetsync.domain.periods import Cadence, Period, parse_period, period_of
+from sheetsync.domain.template import HEADER_FIELDS, Column, Section, Template
+from sheetsync.domain.values import CellValue, Formula, is_blank, read_checkbox, read_date
+from sheetsync.errors import PageError, PeriodError
+
+MARKER = "#"
+ID_HEADER = "id"
+_ID_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def column_letter(index: int) -> str:
+    """1 -> A, 27 -> AA."""
+    letters = ""
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def cell_name(row: int, col: int) -> str:
+    return f"{column_letter(col)}{row}"
+
+
+@dataclass
+class Item:
+    """One row of a section. ``values`` holds typed values by column key; a value that
+    could not be read is kept exactly as typed."""
+
+    id: str | None
+    values: dict[str, CellValue]
+    origin: str | None = None  # period label the item first appeared in
+    carried: int = 0  # how many rollovers it has survived
+    row: int = 0  # sheet row it was read from; 0 if made by sheetsync
+
+    def label(self, section: Section) -> str:
+        """A short name for messages: the first text column's value."""
+        for col in section.user_columns:
+            value = self.values.get(col.key)
+            if not is_blank(value):
+                return str(value)
+        return self.id or "(blank)"
+
+
+@dataclass
+class SectionContent:
+    key: str
+    title: str  # as shown on the page, which people may retitle
+    items: list[Item] = field(default_factory=list)
+
+
+@dataclass
+class Page:
+    tab: str
+    header: dict[str, CellValue]
+    sections: dict[str, SectionContent]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def period_label(self) -> str:
+        return str(self.header.get("period") or "")
+
+    def items(self, key: str) -> list[Item]:
+        return self.sections[key].items
+
+
+def new_id(seed: str, taken: set[str]) -> str:
+    """A short, stable id from ``seed``, unique among ``taken`` (which it joins)."""
+    n = 0
+    while True:
+        digest = hashlib.sha1(f"{seed}|{n}".encode()).digest()
+        ident = _ID_ALPHABET[digest[0] % 23] + "".join(
+            _ID_ALPHABET[b % len(_ID_ALPHABET)] for b in digest[1:6]
+        )
+        if ident not in taken:
+            taken.add(ident)
+            return ident
+        n += 1
+
+
+def _text(value: CellValue) -> str:
+    return " ".join(str(value).split()) if not is_blank(value) else ""
+
+
+def _norm(value: CellValue) -> str:
+    text = _text(value).casefold()
+    return text.split(" · ")[0].strip()
+
+
+def _cell(grid: list[list[CellValue]], row: int, col: int) -> CellValue:
+    """Value at 1-based (row, col), None outside the grid."""
+    if row - 1 < len(grid) and col - 1 < len(grid[row - 1]):
+        return grid[row - 1][col - 1]
+    return None
+
+
+def _find_sections(tab: str, grid: list[list[CellValue]], template: Template) -> dict[str, int]:
+    """Section key -> its title row. By marker in column A, else by title in column B."""
+    found: dict[str, int] = {}
+    keys = {sec.key for sec in template.sections}
+    for r in range(1, len(grid) + 1):
+        marker = _text(_cell(grid, r, 1))
+        if marker.startswith(MARKER) and marker[1:] in keys:
+            key = marker[1:]
+            if key in found:
+                raise PageError(
+                    tab,
+                    cell_name(r, 1),
+                    f"section marker '{marker}' appears twice (also row "
+                    f"{found[key]}); delete the copy",
+                )
+            found[key] = r
+    for sec in template.sections:
+        if sec.key in found:
+            continue
+        titles = {sec.title.casefold(), sec.display_title.casefold()}
+        hits = [
+            r
+            for r in range(1, len(grid) + 1)
+            if _norm(_cell(grid, r, 2)) in titles and _norm(_cell(grid, r + 1, 1)) == ID_HEADER
+        ]
+        if len(hits) == 1 and hits[0] not in found.values():
+            found[sec.key] = hits[0]
+        else:
+            raise PageError(
+                tab,
+                "column A",
+                f"section '{sec.title}' not found: its marker "
+                f"'{MARKER}{sec.key}' is gone; restore it above the section's header row",
+            )
+    return found
+
+
+def _header_columns(
+    tab: str, grid: list[list[CellValue]], row: int, section: Section
+) -> dict[str, int]:
+    """Column key -> sheet column, matched by header title (columns may be reordered)."""
+    if _norm(_cell(grid, row, 1)) != ID_HEADER:
+        raise PageError(
+            tab,
+            cell_name(row, 1),
+            f"header row of section '{section.title}' is missing "
+            f"(expected 'id' here, then the column titles); restore it",
+        )
+    width = max(len(grid[row - 1]), 1 + len(section.columns))
+    titles = {c: _norm(_cell(grid, row, c)) for c in range(2, width + 1)}
+    found: dict[str, int] = {}
+    for col in section.columns:
+        names = {col.title.casefold(), col.key.casefold()}
+        match = [c for c, t in titles.items() if t in names and c not in found.values()]
+        if match:
+            found[col.key] = match[0]
+    for i, col in enumerate(section.columns):
+        default = i + 2
+        if col.key not in found and default not in found.values() and titles.get(default):
+            found[col.key] = default  # retitled column: trust its position
+    for col in section.columns:
+        if col.key not in found:
+            raise PageError(
+                tab,
+                cell_name(row, 2 + section.columns.index(col)),
+                f"section '{section.title}' has no '{col.title}' column in its header row",
+            )
+    return found
+
+
+def _read_item(
+    tab: str,
+    grid: list[list[CellValue]],
+    row: int,
+    section: Section,
+    columns: dict[str, int],
+    warnings: list[str],
+) -> Item | None:
+    raw = {col.key: _cell(grid, row, columns[col.key]) for col in section.columns}
+    if all(is_blank(raw[c.key]) or raw[c.key] is False for c in section.user_columns):
+        return None  # blank, or only an unticked box
+    parsed: dict[str, CellValue] = {}
+    origin: str | None = None
+    carried = 0
+    for col in section.columns:
+        value = raw[col.key]
+        try:
+            typed = col.parse(value)
+        except ValueError as exc:
+            where = cell_name(row, columns[col.key])
+            warnings.append(f"tab '{tab}' {where}: {exc}; kept as typed")
+            typed = value.strip() if isinstance(value, str) else value
+        if col.type == "origin":
+            origin = None if is_blank(typed) else _text(typed)
+        elif col.type == "carried":
+            carried = int(typed) if isinstance(typed, int | float) else 0
+        else:
+            parsed[col.key] = typed
+    ident = _text(_cell(grid, row, 1)) or None
+    return Item(ident, parsed, origin, carried, row)
+
+
+def _read_header(
+    tab: str, grid: list[list[CellValue]], first_section_row: int, cadence: Cadence
+) -> dict[str, CellValue]:
+    labels: dict[str, int] = {}
+    for r in range(1, first_section_row):
+        label = _norm(_cell(grid, r, 2))
+        if label:
+            labels.setdefault(label, r)
+    header: dict[str, CellValue] = {}
+    for fld in HEADER_FIELDS:
+        r = labels.get(fld.label.casefold())
+        if r is None:
+            if fld.key in ("rep", "period"):
+                raise PageError(
+                    tab,
+                    f"B1:B{max(first_section_row - 1, 1)}",
+                    f"header field '{fld.label}' is missing; restore its label in column B",
+                )
+            header[fld.key] = None
+            continue
+        value = _cell(grid, r, 3)
+        try:
+            if fld.type == "date":
+                value = read_date(value)
+            elif fld.type == "checkbox":
+                value = read_checkbox(value)
+            elif fld.key == "period":
+                value = _read_period(value, cadence).label
+        except (ValueError, PeriodError) as exc:
+            raise PageError(tab, cell_name(r, 3), f"{fld.label}: {exc}") from None
+        header[fld.key] = value.strip() if isinstance(value, str) else value
+    return header
+
+
+def _read_period(value: CellValue, cadence: Cadence) -> Period:
+    if isinstance(value, date):
+        return period_of(value, cadence)
+    if is_blank(value) or isinstance(value, Formula | bool):
+        raise ValueError("no period; expected e.g. 2026-11")
+    return parse_period(_text(value), cadence)
+
+
+def parse_page(tab: str, grid: list[list[CellValue]], template: Template, cadence: Cadence) -> Page:
+    """Read a rep page. Raises ``PageError`` naming the cell when it cannot be read safely;
+    collects a warning for each value it kept as typed."""
+    starts = _find_sections(tab, grid, template)
+    header = _read_header(tab, grid, min(starts.values()), cadence)
+    boundaries = [*sorted(starts.values()), len(grid) + 1]
+    warnings: list[str] = []
+    sections: dict[str, SectionContent] = {}
+    seen_ids: dict[str, str] = {}
+    for sec in template.sections:
+        start = starts[sec.key]
+        end = boundaries[boundaries.index(start) + 1]
+        header_row = start + 1
+        columns = _header_columns(tab, grid, header_row, sec)
+        title = _text(_cell(grid, start, 2)).split(" · ")[0].strip() or sec.title
+        content = SectionContent(sec.key, title)
+        has_counter = any(c.type == "carried" for c in sec.columns)
+        period = str(header["period"])
+        for r in range(header_row + 1, end):
+            if _norm(_cell(grid, r, 1)) == ID_HEADER:
+                raise PageError(
+                    tab,
+                    cell_name(r, 1),
+                    f"a header row inside section '{sec.title}': two "
+                    "sections were merged or a section title row was deleted",
+                )
+            item = _read_item(tab, grid, r, sec, columns, warnings)
+            if item is None:
+                continue
+            if item.id is not None and item.id in seen_ids:
+                warnings.append(
+                    f"tab '{tab}' {cell_name(r, 1)}: id '{item.id}' also used in row "
+                    f"{seen_ids[item.id]}; this row gets a new id"
+                )
+                item.id = None
+            if item.id is not None:
+                seen_ids[item.id] = str(r)
+            if not has_counter and item.origin and item.origin < period:
+                item.carried = max(item.carried, 1)  # no Carried column: at least once
+            content.items.append(item)
+        sections[sec.key] = content
+    return Page(tab, header, sections, warnings)
+
+
+def assign_ids(page: Page, template: Template) -> int:
+    """Give every item without an id a stable one; returns how many were assigned."""
+    taken = {i.id for s in page.sections.values() for i in s.items if i.id}
+    count = 0
+    for sec in template.sections:
+        for n, item in enumerate(page.sections[sec.key].items):
+            if item.id is None:
+                content = "|".join(f"{k}={v!r}" for k, v in sorted(item.values.items()))
+                seed = f"{page.tab}|{sec.key}|{page.period_label}|{n}|{content}"
+                item.id = new_id(seed, taken)
+                count += 1
+    return count
+
+
+def blank_page(tab: str, template: Template, header: dict[str, Any]) -> Page:
+    """A new page with empty sections."""
+    sections = {s.key: SectionContent(s.key, s.title) for s in template.sections}
+    return Page(tab, dict(header), sections)
+
+
+def column_index(section: Section, column: Column) -> int:
+    """Sheet column of ``column`` on a page sheetsync laid out (A is the id)."""
+    return 2 + section.columns.index(column)

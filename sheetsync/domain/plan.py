@@ -1,0 +1,33 @@
+"""What one command writes, as data: applied by a ``Workbook`` in one atomic write."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sheetsync.domain.layout import SheetLayout
+from sheetsync.domain.values import CellValue
+
+Grid = list[list[CellValue]]
+
+
+@dataclass
+class WritePlan:
+    create: list[SheetLayout] = field(default_factory=list)  # added only where missing
+    replace: list[SheetLayout] = field(default_factory=list)  # content replaced whole
+    history: Grid = field(default_factory=list)  # rows appended to History
+    ledger: Grid = field(default_factory=list)  # rows appended to _sheetsync
+
+    @property
+    def empty(self) -> bool:
+        return not (self.create or self.replace or self.history or self.ledger)
+
+
+@dataclass
+class Snapshot:
+    """One read of the workbook: every tab's title, the values of the tabs asked
+    for, and the ledger rows (without their header)."""
+
+    exists: bool
+    titles: list[str] = field(default_factory=list)
+    grids: dict[str, Grid] = field(default_factory=dict)
+    ledger: Grid = field(default_factory=list)

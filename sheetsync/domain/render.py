@@ -1,0 +1,174 @@
+"""Lay out pages and sheetsync's own tabs as ``SheetLayout`` objects."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sheetsync.domain.layout import (
+    DATE_FORMAT,
+    NUMBER_FORMAT,
+    Cell,
+    SheetLayout,
+    Style,
+    Validation,
+    money_format,
+    tint,
+)
+from sheetsync.domain.page import ID_HEADER, MARKER, Item, Page
+from sheetsync.domain.template import HEADER_FIELDS, Column, Section, Template
+from sheetsync.domain.values import CellValue
+
+INK = "#1F2328"
+MUTED = "#6E7781"
+TITLE = Style(bold=True, size=16, color="#0B2545")
+LABEL = Style(bold=True, color=MUTED, align="right")
+VALUE = Style(bold=True)
+META = Style(size=8, color="#8C959F")
+HINT_COLOR = "#FFFFFF"
+HISTORY_FIXED = ("period", "rep", "section", "id", "outcome", "since", "carried")
+LEDGER_HEADER = ("kind", "rep", "period", "at", "detail")
+SCHEMA_VERSION = "1"
+
+
+def _value_style(column: Column, currency: str) -> Style:
+    if column.type == "date":
+        return Style(number_format=DATE_FORMAT, align="left")
+    if column.type == "money":
+        return Style(number_format=money_format(currency))
+    if column.type == "number":
+        return Style(number_format=NUMBER_FORMAT)
+    if column.type in ("origin", "carried"):
+        return Style(color=MUTED, align="center")
+    if column.type == "checkbox":
+        return Style(align="center")
+    return Style(wrap=True)
+
+
+def _item_value(item: Item, column: Column) -> CellValue:
+    if column.type == "origin":
+        return item.origin
+    if column.type == "carried":
+        return item.carried or None
+    value = item.values.get(column.key)
+    if column.type == "checkbox" and value is None:
+        return False
+    return value
+
+
+def render_page(page: Page, template: Template, currency: str = "$") -> SheetLayout:
+    """The full tab for ``page``: title, header block, then every section."""
+    width = template.width
+    sheet = SheetLayout(title=page.tab, freeze_rows=1, freeze_cols=1)
+    rep = page.header.get("rep") or page.tab
+    sheet.add(Cell(None, META), Cell(f"{rep} · 1:1 · {page.period_label}", TITLE))
+    for fld in HEADER_FIELDS:
+        value = page.header.get(fld.key)
+        style = VALUE
+        if fld.type == "date":
+            style = Style(bold=True, number_format=DATE_FORMAT, align="left")
+        if fld.type == "checkbox":
+            value = bool(value)
+            style = Style(align="left")
+        row = sheet.add(Cell(), Cell(fld.label, LABEL), Cell(value, style))
+        if fld.type == "checkbox":
+            sheet.validations.append(Validation(3, row, row))
+    sheet.add()
+    for sec in template.sections:
+        _render_section(sheet, sec, page, width, currency)
+    widths = [9.0] + [14.0] * (width - 1)
+    widths[1] = 16.0
+    for sec in template.sections:
+        for i, col in enumerate(sec.columns):
+            if col.width:
+                widths[i + 1] = max(widths[i + 1], float(col.width))
+    sheet.widths = widths
+    return sheet
+
+
+def _render_section(
+    sheet: SheetLayout, sec: Section, page: Page, width: int, currency: str
+) -> None:
+    band = Style(bold=True, size=12, color="#FFFFFF", fill=sec.color)
+    hint = Style(italic=True, color=HINT_COLOR, fill=sec.color)
+    content = page.sections.get(sec.key)
+    title = content.title if content else sec.title
+    shown = f"{title} · {sec.minutes} min" if sec.minutes else title
+    cells = [
+        Cell(MARKER + sec.key, Style(size=8, color=sec.color, fill=sec.color)),
+        Cell(shown, band),
+    ]
+    cells += [Cell(None, band) for _ in range(width - 2)]
+    if sec.hint and width > 3:
+        cells[3] = Cell(sec.hint, hint)
+    sheet.add(*cells)
+    head = Style(bold=True, fill=tint(sec.color, 0.82), color=INK)
+    sheet.add(
+        Cell(ID_HEADER, Style(bold=True, size=8, color=MUTED, fill=tint(sec.color, 0.82))),
+        *[Cell(col.title, head) for col in sec.columns],
+        *[Cell(None, head) for _ in range(width - 1 - len(sec.columns))],
+    )
+    items = content.items if content else []
+    first = len(sheet.rows) + 1
+    styles = [_value_style(col, currency) for col in sec.columns]
+    for item in items:
+        sheet.add(
+            Cell(item.id, META),
+            *[
+                Cell(_item_value(item, col), st)
+                for col, st in zip(sec.columns, styles, strict=True)
+            ],
+        )
+    for _ in range(sec.blank_rows):
+        sheet.add(
+            Cell(None, META),
+            *[
+                Cell(False if col.type == "checkbox" else None, st)
+                for col, st in zip(sec.columns, styles, strict=True)
+            ],
+        )
+    last = len(sheet.rows)
+    for i, col in enumerate(sec.columns):
+        if col.type == "choice":
+            sheet.validations.append(Validation(i + 2, first, last, col.choices))
+        elif col.type == "checkbox":
+            sheet.validations.append(Validation(i + 2, first, last))
+    sheet.add()
+
+
+def history_header(template: Template) -> list[str]:
+    return [*HISTORY_FIXED, *template.history_keys]
+
+
+def render_history(template: Template) -> SheetLayout:
+    head = Style(bold=True, fill="#E6EAF0")
+    sheet = SheetLayout(title="History", freeze_rows=1, tab_color="#6E7781")
+    sheet.add(*[Cell(h, head) for h in history_header(template)])
+    sheet.widths = [9, 18, 22, 9, 10, 9, 8] + [16] * len(template.history_keys)
+    return sheet
+
+
+def render_ledger(rows: Sequence[Sequence[CellValue]]) -> SheetLayout:
+    sheet = SheetLayout(title="_sheetsync", hidden=True)
+    sheet.add(*[Cell(h, Style(bold=True)) for h in LEDGER_HEADER])
+    for row in rows:
+        sheet.add(*[Cell(v) for v in row])
+    sheet.widths = [10, 20, 10, 22, 30]
+    return sheet
+
+
+def render_table(
+    title: str,
+    header: Sequence[str],
+    rows: Sequence[Sequence[CellValue]],
+    formats: Sequence[str | None],
+    tab_color: str | None = None,
+) -> SheetLayout:
+    """A plain table tab such as ``Team``: bold header, formatted columns."""
+    sheet = SheetLayout(title=title, freeze_rows=1, tab_color=tab_color)
+    head = Style(bold=True, color="#FFFFFF", fill="#0B2545")
+    sheet.add(*[Cell(h, head) for h in header])
+    for row in rows:
+        sheet.add(*[Cell(v, Style(number_format=f)) for v, f in zip(row, formats, strict=False)])
+    sheet.widths = [max(12.0, len(h) + 4.0) for h in header]
+    sheet.widths[0] = 20.0
+    return sheet

@@ -1,0 +1,31 @@
+"""The ports the use cases talk to. Adapters implement them; the domain never
+sees them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Protocol
+
+from sheetsync.domain.plan import Snapshot, WritePlan
+
+
+class Workbook(Protocol):
+    """A team's spreadsheet. Used as a context manager for one command: ``read`` once,
+    then ``write`` once; the write is all-or-nothing and refuses to overwrite a
+    workbook that changed since the read (``ConcurrentEdit``)."""
+
+    location: str  # what to show a person: a path or a URL
+
+    def __enter__(self) -> Workbook: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def read(self, tabs: Sequence[str]) -> Snapshot: ...
+
+    def write(self, plan: WritePlan) -> None: ...

@@ -1,0 +1,301 @@
+"""The commands as library functions: config + ports + domain -> result data.
+Rendering results as text or JSON is the CLI's job."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+
+from sheetsync.adapters.registry import open_workbook
+from sheetsync.config import Rep, Team
+from sheetsync.domain.carry import is_open, roll_page
+from sheetsync.domain.page import Page, assign_ids, blank_page, parse_page
+from sheetsync.domain.periods import Period, parse_period, period_of
+from sheetsync.domain.plan import Snapshot, WritePlan
+from sheetsync.domain.render import (
+    SCHEMA_VERSION,
+    history_header,
+    render_history,
+    render_ledger,
+    render_page,
+    render_table,
+)
+from sheetsync.domain.values import CellValue
+from sheetsync.errors import PageError, SheetsyncError
+from sheetsync.ports import Workbook
+
+
+def now_text() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def target_period(team: Team, today: date, period: str | None) -> Period:
+    return parse_period(period, team.cadence) if period else period_of(today, team.cadence)
+
+
+def page_header(team: Team, rep: Rep, period: Period, old: Page | None) -> dict[str, CellValue]:
+    goal = old.header.get("personal_goal") if old else None
+    return {
+        "rep": rep.name,
+        "manager": team.manager.name,
+        "period": period.label,
+        "meeting_date": team.meeting_day.date_in(period),
+        "next_meeting": team.meeting_day.date_in(period.next()),
+        "personal_goal": goal,
+        "send_recap": False,
+    }
+
+
+def _rolled_reps(snapshot: Snapshot) -> set[str]:
+    return {str(row[1]) for row in snapshot.ledger if len(row) > 1 and row[0] in ("page", "rolled")}
+
+
+@dataclass
+class RepSummary:
+    rep: str
+    tab: str
+    period: str = ""
+    meeting_date: date | None = None
+    open_deals: int = 0
+    pipeline: float = 0.0
+    open_actions: int = 0
+    carried_over: int = 0
+    error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def summarize(team: Team, rep: Rep, page: Page) -> RepSummary:
+    s = RepSummary(rep.name, rep.tab, page.period_label)
+    meeting = page.header.get("meeting_date")
+    s.meeting_date = meeting if isinstance(meeting, date) else None
+    for sec in team.template.sections:
+        for item in page.items(sec.key):
+            if item.carried or (item.origin and item.origin != page.period_label):
+                s.carried_over += 1
+            if not is_open(sec, item):
+                continue
+            if sec.role == "deals":
+                s.open_deals += 1
+                for col in sec.columns:
+                    amount = item.values.get(col.key)
+                    if col.type == "money" and isinstance(amount, int | float):
+                        s.pipeline += float(amount)
+            elif sec.role == "actions":
+                s.open_actions += 1
+    s.warnings = list(page.warnings)
+    return s
+
+
+def team_tab(summaries: list[RepSummary], at: str) -> WritePlan:
+    header = [
+        "Rep",
+        "Period",
+        "Meeting date",
+        "Open deals",
+        "Pipeline",
+        "Open actions",
+        "Carried over",
+        "Updated",
+    ]
+    rows: list[list[CellValue]] = [
+        [
+            s.rep,
+            s.period,
+            s.meeting_date,
+            s.open_deals,
+            s.pipeline,
+            s.open_actions,
+            s.carried_over,
+            at,
+        ]
+        for s in summaries
+        if s.error is None
+    ]
+    formats = [None, None, "d mmm yyyy", "0", '"$"#,##0', "0", "0", None]
+    return WritePlan(replace=[render_table("Team", header, rows, formats, "#0B2545")])
+
+
+# --- init --------------------------------------------------------------------------
+
+
+@dataclass
+class InitResult:
+    team: str
+    location: str
+    created: list[str]
+    existing: list[str]
+
+
+def init(team: Team, today: date) -> InitResult:
+    """Create the workbook or its missing tabs; never touches existing content."""
+    period = period_of(today, team.cadence)
+    with open_workbook(team.workbook) as wb:
+        snap = wb.read([])
+        plan = WritePlan()
+        at = now_text()
+        for rep in team.reps:
+            if rep.tab not in snap.titles:
+                page = blank_page(rep.tab, team.template, page_header(team, rep, period, None))
+                plan.create.append(render_page(page, team.template, team.currency))
+                plan.ledger.append(["page", rep.name, period.label, at, "created"])
+        if "History" not in snap.titles:
+            plan.create.append(render_history(team.template))
+        if "_sheetsync" not in snap.titles:
+            plan.create.append(render_ledger([["schema", "", "", at, SCHEMA_VERSION]]))
+        created = [layout.title for layout in plan.create]
+        if "Team" not in snap.titles:
+            summaries = [RepSummary(r.name, r.tab, period.label) for r in team.reps]
+            plan.create += team_tab(summaries, at).replace
+            created.append("Team")
+        if "_sheetsync" not in snap.titles:
+            # the ledger tab is new: its rows go in with it rather than appended
+            plan.create[[x.title for x in plan.create].index("_sheetsync")] = render_ledger(
+                [["schema", "", "", at, SCHEMA_VERSION], *plan.ledger]
+            )
+            plan.ledger = []
+        wb.write(plan)
+        existing = [t for t in snap.titles if t not in created]
+        return InitResult(team.name, wb.location, created, existing)
+
+
+# --- rollover ----------------------------------------------------------------------
+
+
+@dataclass
+class RepRoll:
+    rep: str
+    tab: str
+    action: str  # rolled | up-to-date | created | error
+    from_period: str = ""
+    to_period: str = ""
+    stayed: list[str] = field(default_factory=list)
+    moved: list[str] = field(default_factory=list)
+    archived: list[str] = field(default_factory=list)
+    ids_assigned: int = 0
+    error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RolloverResult:
+    team: str
+    location: str
+    period: str
+    dry_run: bool
+    reps: list[RepRoll]
+
+    @property
+    def errors(self) -> list[RepRoll]:
+        return [r for r in self.reps if r.error]
+
+    @property
+    def changed(self) -> bool:
+        return any(r.action in ("rolled", "created") for r in self.reps)
+
+
+def _load_pages(team: Team, wb: Workbook) -> tuple[Snapshot, dict[str, Page], dict[str, str]]:
+    snap = wb.read([r.tab for r in team.reps])
+    pages: dict[str, Page] = {}
+    errors: dict[str, str] = {}
+    known = _rolled_reps(snap)
+    for rep in team.reps:
+        grid = snap.grids.get(rep.tab)
+        if grid is None:
+            if rep.name in known:
+                errors[rep.name] = (
+                    f"tab '{rep.tab}' A1: the tab of rep '{rep.name}' is missing (renamed or "
+                    "deleted?); rename it back or fix 'tab' in the config"
+                )
+            continue
+        try:
+            pages[rep.name] = parse_page(rep.tab, grid, team.template, team.cadence)
+        except PageError as exc:
+            errors[rep.name] = str(exc)
+    return snap, pages, errors
+
+
+def rollover(
+    team: Team, today: date, period: str | None = None, dry_run: bool = False
+) -> RolloverResult:
+    """Start the target period on every rep page that is behind it, in one write."""
+    target = target_period(team, today, period)
+    tpl = team.template
+    with open_workbook(team.workbook) as wb:
+        snap, pages, errors = _load_pages(team, wb)
+        if not snap.exists:
+            raise SheetsyncError(f"{wb.location}: no workbook yet; run sheetsync init first")
+        for tab in ("History", "_sheetsync"):
+            if tab not in snap.titles:
+                raise SheetsyncError(f"{wb.location}: tab '{tab}' is missing; run sheetsync init")
+        plan = WritePlan()
+        at = now_text()
+        results: list[RepRoll] = []
+        summaries: list[RepSummary] = []
+        keys = tpl.history_keys
+        for rep in team.reps:
+            res = RepRoll(rep.name, rep.tab, "up-to-date", to_period=target.label)
+            results.append(res)
+            if rep.name in errors:
+                res.action, res.error = "error", errors[rep.name]
+                summaries.append(RepSummary(rep.name, rep.tab, error=res.error))
+                continue
+            page = pages.get(rep.name)
+            if page is None:  # a rep new to the config: a fresh page at the target period
+                new = blank_page(rep.tab, tpl, page_header(team, rep, target, None))
+                res.action = "created"
+                plan.replace.append(render_page(new, tpl, team.currency))
+                plan.ledger.append(["page", rep.name, target.label, at, "created"])
+                summaries.append(summarize(team, rep, new))
+                continue
+            res.from_period = page.period_label
+            res.warnings = list(page.warnings)
+            current = parse_period(page.period_label, team.cadence)
+            if current >= target:
+                summaries.append(summarize(team, rep, page))
+                continue
+            res.ids_assigned = assign_ids(page, tpl)
+            rolled = roll_page(page, tpl, target.label, page_header(team, rep, target, page))
+            res.action = "rolled"
+            for h in rolled.history:
+                bucket = {"carried": res.stayed, "moved": res.moved}.get(h.outcome, res.archived)
+                bucket.append(f"{tpl.section(h.section).title}: {h.label}")
+                plan.history.append(h.cells(keys))
+            plan.replace.append(render_page(rolled.page, tpl, team.currency))
+            plan.ledger.append(["rolled", rep.name, target.label, at, f"from {current.label}"])
+            summaries.append(summarize(team, rep, rolled.page))
+        result = RolloverResult(team.name, wb.location, target.label, dry_run, results)
+        if result.changed and not dry_run:
+            plan.replace += team_tab(summaries, at).replace
+            wb.write(plan)
+        return result
+
+
+# --- status ------------------------------------------------------------------------
+
+
+@dataclass
+class StatusResult:
+    team: str
+    location: str
+    period: str
+    reps: list[RepSummary]
+
+
+def status(team: Team, today: date) -> StatusResult:
+    with open_workbook(team.workbook) as wb:
+        snap, pages, errors = _load_pages(team, wb)
+        if not snap.exists:
+            raise SheetsyncError(f"{wb.location}: no workbook yet; run sheetsync init first")
+        reps: list[RepSummary] = []
+        for rep in team.reps:
+            if rep.name in errors:
+                reps.append(RepSummary(rep.name, rep.tab, error=errors[rep.name]))
+            elif rep.name in pages:
+                reps.append(summarize(team, rep, pages[rep.name]))
+            else:
+                msg = f"tab '{rep.tab}': no page yet; run sheetsync init or rollover"
+                reps.append(RepSummary(rep.name, rep.tab, error=msg))
+        return StatusResult(team.name, wb.location, period_of(today, team.cadence).label, reps)
+
+
+__all__ = ["history_header", "init", "rollover", "status"]
