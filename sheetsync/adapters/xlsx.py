@@ -32,6 +32,7 @@ from sheetsync.errors import ConcurrentEdit, WorkbookBusy, WorkbookError
 
 LEDGER_TAB = "_sheetsync"
 HISTORY_TAB = "History"
+_BOOLEAN_FORMULAS = {"=TRUE()": True, "=FALSE()": False, "=TRUE": True, "=FALSE": False}
 
 
 def _stat(path: Path) -> tuple[int, int] | None:
@@ -45,6 +46,9 @@ def _stat(path: Path) -> tuple[int, int] | None:
 def _cell_value(cell: Any) -> CellValue:
     value = cell.value
     if cell.data_type == "f":
+        text = str(value).replace(" ", "").upper()
+        if text in _BOOLEAN_FORMULAS:  # how LibreOffice saves a boolean cell
+            return _BOOLEAN_FORMULAS[text]
         return Formula(str(value))
     if isinstance(value, datetime) and value.hour == value.minute == value.second == 0:
         return value.date()
