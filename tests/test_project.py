@@ -1,0 +1,37 @@
+"""Checks on the project itself: docs match the CLI, CI runs the README's command,
+the domain imports no I/O library."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from sheetsync.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_every_command_is_documented_in_the_readme() -> None:
+    for name in cli.commands:
+        assert f"`sheetsync {name}" in README, name
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    test_line = ".venv/bin/pip install -q -e '.[test]' && .venv/bin/python -m pytest"
+    assert test_line in README
+    assert test_line in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_domain_imports_no_io_library() -> None:
+    banned = {"openpyxl", "gspread", "smtplib", "click", "yaml", "requests", "os", "pathlib"}
+    for path in (ROOT / "sheetsync" / "domain").glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            for name in names:
+                assert name.split(".")[0] not in banned, f"{path.name} imports {name}"

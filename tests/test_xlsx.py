@@ -1,0 +1,79 @@
+"""The .xlsx adapter's guarantees: typed writes, the lock, and people winning."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from sheetsync.adapters.filelock import FileLock
+from sheetsync.adapters.xlsx import XlsxWorkbook
+from sheetsync.domain.layout import Cell, SheetLayout
+from sheetsync.domain.plan import WritePlan
+from sheetsync.domain.values import Formula
+from sheetsync.errors import ConcurrentEdit, WorkbookBusy
+
+
+def _sheet(*values: object) -> SheetLayout:
+    layout = SheetLayout("T")
+    layout.add(*[Cell(v) for v in values])  # type: ignore[arg-type]
+    return layout
+
+
+def test_text_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:
+    book = tmp_path / "w.xlsx"
+    with XlsxWorkbook(book) as wb:
+        wb.read([])
+        wb.write(
+            WritePlan(
+                create=[_sheet('=HYPERLINK("http://x")', "+cmd", "@SUM(A1)", Formula("=1+1"))]
+            )
+        )
+    row = next(load_workbook(book)["T"].iter_rows())
+    assert [c.data_type for c in row] == ["s", "s", "s", "f"]
+    with XlsxWorkbook(book) as wb:
+        grid = wb.read(["T"]).grids["T"]
+    assert grid[0] == ['=HYPERLINK("http://x")', "+cmd", "@SUM(A1)", Formula("=1+1")]
+
+
+def test_a_change_between_read_and_write_is_never_overwritten(tmp_path: Path) -> None:
+    book = tmp_path / "w.xlsx"
+    with XlsxWorkbook(book) as wb:
+        wb.read([])
+        wb.write(WritePlan(create=[_sheet("original")]))
+    with XlsxWorkbook(book) as wb:
+        wb.read(["T"])
+        other = load_workbook(book)  # a person saves the file meanwhile
+        other["T"]["A1"] = "person's edit"
+        other.save(book)
+        with pytest.raises(ConcurrentEdit, match="nothing was written"):
+            wb.write(WritePlan(replace=[_sheet("sheetsync's version")]))
+    assert load_workbook(book)["T"]["A1"].value == "person's edit"
+    assert not [p for p in tmp_path.iterdir() if p.suffix == ".tmp"]
+
+
+def test_two_runs_never_interleave(tmp_path: Path) -> None:
+    book = tmp_path / "w.xlsx"
+    holding, release = threading.Event(), threading.Event()
+
+    def first() -> None:
+        with FileLock(book):
+            holding.set()
+            release.wait(5)
+
+    t = threading.Thread(target=first)
+    t.start()
+    holding.wait(5)
+    try:
+        with (
+            pytest.raises(WorkbookBusy, match="another sheetsync run"),
+            XlsxWorkbook(book, lock_wait=0.3),
+        ):
+            pass
+    finally:
+        release.set()
+        t.join()
+    with XlsxWorkbook(book, lock_wait=0.3) as wb:  # free again once the first ends
+        assert wb.read([]).exists is False
