@@ -207,7 +207,8 @@ def _second_period(rep: Rep, page: Page, rng: random.Random) -> None:
     page.items("wins").append(Item(None, {"win": "Two-year term on the Initech deal"}))
     page.items("not_working")[0].values["resolved"] = True
     for item in page.items("kpis"):
-        item.values["actual"] = int(item.values.get("target") or 0) + rng.randint(-4, 4)
+        target = item.values.get("target")
+        item.values["actual"] = (target if isinstance(target, int) else 0) + rng.randint(-4, 4)
     for item in page.items("commitments"):
         target = item.values.get("target")
         if isinstance(target, int):

@@ -41,8 +41,9 @@ def _convert(node: yaml.Node, path: Path_, lines: dict[Path_, int], source: str)
                 raise ConfigError(
                     f"{source}:{key_node.start_mark.line + 1}: key '{key}' appears twice"
                 )
-            lines[(*path, key)] = key_node.start_mark.line + 1
-            out[key] = _convert(value_node, (*path, key), lines, source)
+            key_path = (*path, key)
+            lines[key_path] = key_node.start_mark.line + 1
+            out[key] = _convert(value_node, key_path, lines, source)
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_convert(item, (*path, i), lines, source) for i, item in enumerate(node.value)]

@@ -123,7 +123,7 @@ def _render(ws: Worksheet, layout: SheetLayout, styles: _Styles) -> None:
         dv = DataValidation(type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True)
         dv.error = f"Pick one of: {', '.join(choices)}"
         dv.errorStyle = "warning"
-        dv.sqref = " ".join(ranges)  # type: ignore[assignment]
+        dv.sqref = " ".join(ranges)
         ws.add_data_validation(dv)
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1

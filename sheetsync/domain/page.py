@@ -220,8 +220,8 @@ def _read_header(
             labels.setdefault(label, r)
     header: dict[str, CellValue] = {}
     for fld in HEADER_FIELDS:
-        r = labels.get(fld.label.casefold())
-        if r is None:
+        found = labels.get(fld.label.casefold())
+        if found is None:
             if fld.key in ("rep", "period"):
                 raise PageError(
                     tab,
@@ -230,7 +230,7 @@ def _read_header(
                 )
             header[fld.key] = None
             continue
-        value = _cell(grid, r, 3)
+        value = _cell(grid, found, 3)
         try:
             if fld.type == "date":
                 value = read_date(value)
@@ -239,7 +239,7 @@ def _read_header(
             elif fld.key == "period":
                 value = _read_period(value, cadence).label
         except (ValueError, PeriodError) as exc:
-            raise PageError(tab, cell_name(r, 3), f"{fld.label}: {exc}") from None
+            raise PageError(tab, cell_name(found, 3), f"{fld.label}: {exc}") from None
         header[fld.key] = value.strip() if isinstance(value, str) else value
     return header
 

@@ -143,7 +143,7 @@ def render_history(template: Template) -> SheetLayout:
     head = Style(bold=True, fill="#E6EAF0")
     sheet = SheetLayout(title="History", freeze_rows=1, tab_color="#6E7781")
     sheet.add(*[Cell(h, head) for h in history_header(template)])
-    sheet.widths = [9, 18, 22, 9, 10, 9, 8] + [16] * len(template.history_keys)
+    sheet.widths = [9.0, 18, 22, 9, 10, 9, 8] + [16.0] * len(template.history_keys)
     return sheet
 
 
