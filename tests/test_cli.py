@@ -234,13 +234,14 @@ def test_workbook_saved_by_libreoffice_still_parses(config_file: Path, tmp_path:
     import subprocess
 
     book = config_file.parent / "team.xlsx"
-    run(config_file, "init")
-    type_row(
-        book,
-        "Alice Chen",
-        "#existing_opportunities",
-        ["Deal", "Acme", "$20,000", "Trial", "2026-12-01"],
-    )
+    run(config_file, "init", today="2026-09-05")
+    type_row(book, "Alice Chen", "#wins", ['Won <Acme> & "friends"'])
+    assert run(config_file, "rollover", today="2026-10-05").exit_code == 0
+    deal_row = ["Deal", "Acme", "$20,000", "Trial", "2026-12-01"]
+    type_row(book, "Alice Chen", "#existing_opportunities", deal_row)
+    history_before = cells(book, "History")
+    assert history_before[1][:3] == ("2026-09", "Alice Chen", "wins")
+    assert 'Won <Acme> & "friends"' in history_before[1]
     out = tmp_path / "lo"
     subprocess.run(
         [
@@ -260,5 +261,8 @@ def test_workbook_saved_by_libreoffice_still_parses(config_file: Path, tmp_path:
     (out / "team.xlsx").replace(book)
     res = run(config_file, "rollover", today="2026-11-02")
     assert res.exit_code == 0, res.output
+    history = cells(book, "History")
+    assert history[: len(history_before)] == history_before  # LibreOffice's rows kept
+    assert [r[0] for r in history[len(history_before) :]] == ["2026-10"]
     deal = next(r for r in cells(book, "Alice Chen") if r[1] == "Deal")
     assert deal[3] == 20000 and deal[5].date() == date(2026, 12, 1)  # type: ignore[union-attr]

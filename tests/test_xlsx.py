@@ -77,3 +77,54 @@ def test_two_runs_never_interleave(tmp_path: Path) -> None:
         t.join()
     with XlsxWorkbook(book, lock_wait=0.3) as wb:  # free again once the first ends
         assert wb.read([]).exists is False
+
+
+def _history_body(book: Path) -> bytes:
+    import zipfile
+
+    from sheetsync.adapters.xlsx_history import sheet_part, split_sheet
+
+    with zipfile.ZipFile(book) as z:
+        part = sheet_part(z, "History")
+        assert part is not None
+        return split_sheet(z.read(part)).body
+
+
+def test_history_rows_are_carried_through_a_write_untouched(tmp_path: Path) -> None:
+    from sheetsync.config import load_template
+    from sheetsync.domain.render import render_history
+    from tests.conftest import ROOT
+
+    book = tmp_path / "w.xlsx"
+    tpl = load_template("monthly", ROOT)
+    with XlsxWorkbook(book) as wb:
+        wb.read([])
+        wb.write(WritePlan(create=[render_history(tpl), _sheet("x")]))
+    rows = [["2026-10", "A", "wins", "abc123", "archived", "2026-10", 0, "=cmd|' /C calc'!A0"]]
+    with XlsxWorkbook(book) as wb:
+        wb.read([])
+        wb.write(WritePlan(history=rows))  # type: ignore[arg-type]
+    first = _history_body(book)
+    with XlsxWorkbook(book) as wb:
+        wb.read([])
+        wb.write(WritePlan(history=[["2026-11", "A", "wins", "def456", "archived"]]))
+    second = _history_body(book)
+    assert second.startswith(first)  # old rows byte for byte, new ones after them
+    with XlsxWorkbook(book) as wb:
+        history = wb.read(["History"]).grids["History"]
+    assert history[1][:8] == rows[0] and history[2][3] == "def456"
+    loaded = load_workbook(book)["History"]
+    assert loaded["H2"].data_type == "s"  # a formula-looking value stays text
+    assert loaded.max_row == 3
+
+
+def test_a_second_write_needs_its_own_read(tmp_path: Path) -> None:
+    from sheetsync.errors import WorkbookError
+
+    book = tmp_path / "w.xlsx"
+    with XlsxWorkbook(book) as wb:
+        wb.read([])
+        wb.write(WritePlan(create=[_sheet("a")]))
+        with pytest.raises(WorkbookError, match="without a read"):
+            wb.write(WritePlan(replace=[_sheet("b")]))
+    assert load_workbook(book)["T"]["A1"].value == "a"

@@ -7,6 +7,7 @@ old one, so the file on disk is always the old workbook or the new one.
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 import zipfile
@@ -24,6 +25,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from sheetsync.adapters.filelock import FileLock, office_lock
+from sheetsync.adapters.xlsx_history import HeldHistory, hold_history, put_back, read_rows, rows_xml
 from sheetsync.domain.layout import SheetLayout, Style
 from sheetsync.domain.page import cell_name
 from sheetsync.domain.plan import Grid, Snapshot, WritePlan
@@ -149,6 +151,8 @@ class XlsxWorkbook:
         self._lock = FileLock(path, wait=lock_wait)
         self._wb: OpenpyxlWorkbook | None = None
         self._stat: tuple[int, int] | None = None
+        self._held: HeldHistory | None = None  # History's rows, kept out of openpyxl
+        self._ready = False  # a write needs a read of its own first
 
     def __enter__(self) -> XlsxWorkbook:
         self._lock.__enter__()
@@ -173,17 +177,21 @@ class XlsxWorkbook:
 
     def read(self, tabs: Sequence[str]) -> Snapshot:
         self._refuse_if_open_elsewhere()
+        self._ready = True
         self._stat = _stat(self.path)
         if self._stat is None:
             self._wb = None
             return Snapshot(exists=False)
         try:
-            wb = load_workbook(self.path, rich_text=False)
+            data, self._held = hold_history(self.path.read_bytes(), HISTORY_TAB)
+            wb = load_workbook(io.BytesIO(data), rich_text=False)
         except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
             raise WorkbookError(f"{self.path}: not a readable .xlsx workbook ({exc})") from None
         self._wb = wb
         wanted = set(tabs)
         grids = {ws.title: _grid(ws) for ws in wb.worksheets if ws.title in wanted}
+        if HISTORY_TAB in grids and self._held is not None:
+            grids[HISTORY_TAB] += read_rows(self._held.body)
         ledger: Grid = []
         if LEDGER_TAB in wb.sheetnames:
             ledger = _grid(wb[LEDGER_TAB])[1:]
@@ -192,6 +200,8 @@ class XlsxWorkbook:
     def write(self, plan: WritePlan) -> None:
         if plan.empty:
             return
+        if not self._ready:
+            raise WorkbookError(f"{self.path}: internal: write without a read first")
         self._refuse_if_open_elsewhere()
         if _stat(self.path) != self._stat:
             raise ConcurrentEdit(
@@ -212,11 +222,17 @@ class XlsxWorkbook:
                 index = wb.sheetnames.index(layout.title)
                 wb.remove(wb[layout.title])
             _render(wb.create_sheet(layout.title, index), layout, styles)
-        for tab, rows in ((HISTORY_TAB, plan.history), (LEDGER_TAB, plan.ledger)):
-            if rows:
-                self._append(wb, tab, rows)
+        new_history = b""
+        if self._held is not None and plan.history:
+            new_history = rows_xml(plan.history, self._held.last_row + 1)
+        elif plan.history:
+            self._append(wb, HISTORY_TAB, plan.history)
+        if plan.ledger:
+            self._append(wb, LEDGER_TAB, plan.ledger)
         self._keep_a_visible_tab_first(wb)
-        self._save(wb)
+        buffer = io.BytesIO()
+        wb.save(buffer)
+        self._save(put_back(buffer.getvalue(), HISTORY_TAB, self._held, new_history))
 
     @staticmethod
     def _append(wb: OpenpyxlWorkbook, tab: str, rows: Grid) -> None:
@@ -241,14 +257,14 @@ class XlsxWorkbook:
                     other.sheet_view.tabSelected = other is ws
                 return
 
-    def _save(self, wb: OpenpyxlWorkbook) -> None:
+    def _save(self, data: bytes) -> None:
         folder = self.path.parent
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=".tmp", dir=folder)
         tmp = Path(tmp_name)
         try:
             with os.fdopen(fd, "wb") as handle:
-                wb.save(handle)
+                handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
             if self._stat is not None:
@@ -270,3 +286,4 @@ class XlsxWorkbook:
         finally:
             os.close(dir_fd)
         self._stat = _stat(self.path)
+        self._wb, self._held, self._ready = None, None, False  # one write per read

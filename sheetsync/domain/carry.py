@@ -40,7 +40,9 @@ class HistoryRow:
             self.since,
             self.carried,
         ]
-        return fixed + [self.values.get(k) for k in keys]
+        # dates as ISO text: History is a plain log that needs no cell formats
+        values = [self.values.get(k) for k in keys]
+        return fixed + [v.isoformat() if isinstance(v, date) else v for v in values]
 
 
 @dataclass
