@@ -73,7 +73,7 @@ class DemoResult:
 def _edit_pages(team: Team, today: date, edit: Callable[[Rep, Page, random.Random], None]) -> None:
     """Read every page, let ``edit`` play the people, write the pages back."""
     with open_workbook(team.workbook) as wb:
-        _, pages, errors = usecases._load_pages(team, wb)
+        _, pages, errors = usecases.load_pages(team, wb)
         if errors:
             raise SheetsyncError(next(iter(errors.values())))
         plan = WritePlan()
@@ -243,9 +243,15 @@ def build_demo(directory: Path, today: date) -> DemoResult:
     directory.mkdir(parents=True, exist_ok=True)
     config_path = directory / "config.yaml"
     workbook = directory / "team.xlsx"
-    for leftover in (workbook,):
-        if leftover.exists():
-            leftover.unlink()
+    made_by_demo = config_path.is_file() and config_path.read_text(
+        encoding="utf-8", errors="replace"
+    ).startswith(CONFIG.splitlines()[0])
+    if (config_path.exists() or workbook.exists()) and not made_by_demo:
+        raise SheetsyncError(
+            f"{directory}: holds a config.yaml or team.xlsx that the demo did not make; "
+            "pick an empty folder"
+        )
+    workbook.unlink(missing_ok=True)  # a previous demo's: start again
     reps = "\n".join(
         f"      - {{name: {name}, email: {mail}@example.com, quota: {q}}}"
         for (name, mail), q in zip(REPS, (120000, 100000, 110000, 90000, 100000), strict=False)

@@ -14,7 +14,6 @@ from sheetsync.domain.periods import Period, parse_period, period_of
 from sheetsync.domain.plan import Snapshot, WritePlan
 from sheetsync.domain.render import (
     SCHEMA_VERSION,
-    history_header,
     render_history,
     render_ledger,
     render_page,
@@ -147,12 +146,6 @@ def init(team: Team, today: date) -> InitResult:
             summaries = [RepSummary(r.name, r.tab, period.label) for r in team.reps]
             plan.create += team_tab(summaries, at).replace
             created.append("Team")
-        if "_sheetsync" not in snap.titles:
-            # the ledger tab is new: its rows go in with it rather than appended
-            plan.create[[x.title for x in plan.create].index("_sheetsync")] = render_ledger(
-                [["schema", "", "", at, SCHEMA_VERSION], *plan.ledger]
-            )
-            plan.ledger = []
         wb.write(plan)
         existing = [t for t in snap.titles if t not in created]
         return InitResult(team.name, wb.location, created, existing)
@@ -193,7 +186,8 @@ class RolloverResult:
         return any(r.action in ("rolled", "created") for r in self.reps)
 
 
-def _load_pages(team: Team, wb: Workbook) -> tuple[Snapshot, dict[str, Page], dict[str, str]]:
+def load_pages(team: Team, wb: Workbook) -> tuple[Snapshot, dict[str, Page], dict[str, str]]:
+    """One read of every rep tab: the parsed pages, and an error line per tab that failed."""
     snap = wb.read([r.tab for r in team.reps])
     pages: dict[str, Page] = {}
     errors: dict[str, str] = {}
@@ -221,7 +215,7 @@ def rollover(
     target = target_period(team, today, period)
     tpl = team.template
     with open_workbook(team.workbook) as wb:
-        snap, pages, errors = _load_pages(team, wb)
+        snap, pages, errors = load_pages(team, wb)
         if not snap.exists:
             raise SheetsyncError(f"{wb.location}: no workbook yet; run sheetsync init first")
         for tab in ("History", "_sheetsync"):
@@ -283,7 +277,7 @@ class StatusResult:
 
 def status(team: Team, today: date) -> StatusResult:
     with open_workbook(team.workbook) as wb:
-        snap, pages, errors = _load_pages(team, wb)
+        snap, pages, errors = load_pages(team, wb)
         if not snap.exists:
             raise SheetsyncError(f"{wb.location}: no workbook yet; run sheetsync init first")
         reps: list[RepSummary] = []
@@ -296,6 +290,3 @@ def status(team: Team, today: date) -> StatusResult:
                 msg = f"tab '{rep.tab}': no page yet; run sheetsync init or rollover"
                 reps.append(RepSummary(rep.name, rep.tab, error=msg))
         return StatusResult(team.name, wb.location, period_of(today, team.cadence).label, reps)
-
-
-__all__ = ["history_header", "init", "rollover", "status"]

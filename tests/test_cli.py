@@ -266,3 +266,11 @@ def test_workbook_saved_by_libreoffice_still_parses(config_file: Path, tmp_path:
     assert [r[0] for r in history[len(history_before) :]] == ["2026-10"]
     deal = next(r for r in cells(book, "Alice Chen") if r[1] == "Deal")
     assert deal[3] == 20000 and deal[5].date() == date(2026, 12, 1)  # type: ignore[union-attr]
+
+
+def test_demo_never_overwrites_a_workbook_it_did_not_make(tmp_path: Path) -> None:
+    (tmp_path / "team.xlsx").write_bytes(b"someone's real workbook")
+    res = CliRunner().invoke(cli, ["demo", str(tmp_path)])
+    assert res.exit_code == 1
+    assert "that the demo did not make; pick an empty folder" in res.output
+    assert (tmp_path / "team.xlsx").read_bytes() == b"someone's real workbook"

@@ -134,8 +134,3 @@ def is_open(section: Section, item: Item) -> bool:
     """Still needs attention: not closed by the section's rule."""
     rule = section.carry.closed_when
     return rule is None or not rule.holds(item.values)
-
-
-def overdue(item: Item, today: date, column: str = "due") -> bool:
-    due = item.values.get(column)
-    return isinstance(due, date) and due < today

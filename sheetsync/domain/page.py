@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from sheetsync.domain.periods import Cadence, Period, parse_period, period_of
-from sheetsync.domain.template import HEADER_FIELDS, Column, Section, Template
+from sheetsync.domain.template import HEADER_FIELDS, Section, Template
 from sheetsync.domain.values import CellValue, Formula, is_blank, read_checkbox, read_date
 from sheetsync.errors import PageError, PeriodError
 
@@ -314,8 +314,3 @@ def blank_page(tab: str, template: Template, header: dict[str, Any]) -> Page:
     """A new page with empty sections."""
     sections = {s.key: SectionContent(s.key, s.title) for s in template.sections}
     return Page(tab, dict(header), sections)
-
-
-def column_index(section: Section, column: Column) -> int:
-    """Sheet column of ``column`` on a page sheetsync laid out (A is the id)."""
-    return 2 + section.columns.index(column)
