@@ -233,6 +233,10 @@ def _second_period(rep: Rep, page: Page, rng: random.Random) -> None:
 
 
 def _current_period(rep: Rep, page: Page, rng: random.Random) -> None:
+    for item in page.items("existing_opportunities"):
+        close = item.values.get("close_date")
+        if item.values.get("opportunity") == "Northwind renewal" and isinstance(close, date):
+            item.values["close_date"] = close + timedelta(days=30)  # pushed a second time
     page.items("agenda").append(
         Item(None, {"topic": "Northwind keeps slipping: how to get a date"})
     )

@@ -221,6 +221,9 @@ def test_demo_builds_a_team_the_other_commands_accept(tmp_path: Path) -> None:
     close = history[0].index("close_date")
     northwind = [r for r in history if "Northwind renewal" in r and r[1] == "Alice Chen"]
     assert len({r[close] for r in northwind}) == 2  # close date moved between the two periods
+    page = cells(tmp_path / "d" / "team.xlsx", "Alice Chen")
+    now = next(r for r in page if r[1] == "Northwind renewal")[5]
+    assert now.date().isoformat() > max(r[close] for r in northwind)  # and moved again
     again = run(config, "rollover", today="2026-11-22")
     assert "nothing to do for 2026-11" in again.output
 
