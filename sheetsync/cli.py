@@ -180,6 +180,8 @@ def status(obj: Ctx, team_name: str | None, as_json: bool) -> None:
             ]
             click.echo("  " + "  ".join(cells))
         for r in res.reps:
+            for warning in r.warnings:
+                click.echo(f"Warning: {warning}", err=True)
             if r.error:
                 click.echo(f"Error: {r.error}", err=True)
     if partial:

@@ -167,6 +167,14 @@ def test_status_table_and_json(config_file: Path) -> None:
     assert (alice["rep"], alice["open_deals"], alice["pipeline"]) == ("Alice Chen", 1, 20000.0)
     table = run(config_file, "status").output
     assert "$20,000" in table and "Alice Chen" in table
+    type_row(book, "Alice Chen", "#existing_opportunities", ["Other", "Beta", "1k", "Demo", "soon"])
+    warned = run(config_file, "status")
+    assert warned.exit_code == 0
+    assert "Warning: tab 'Alice Chen' F" in warned.output
+    assert (
+        "'soon'" not in warned.output
+        and "not a date (try 2026-11-27); kept as typed" in warned.output
+    )
 
 
 def test_workbook_open_in_libreoffice_is_refused(config_file: Path) -> None:
