@@ -161,3 +161,51 @@ def test_a_person_can_edit_between_two_requests(api: FakeSheetsApi) -> None:
 )
 def test_range_titles_are_quoted_only_when_needed(title: str, quoted: str) -> None:
     assert quote_title(title) == quoted
+
+
+def test_grid_data_in_one_get_keeps_formulas_and_text_apart(api: FakeSheetsApi) -> None:
+    sheet = api.books[SID].sheets[1]
+    sheet.cells[(0, 0)] = {"userEnteredValue": {"stringValue": "=looks like one"}}
+    sheet.cells[(0, 2)] = {
+        "userEnteredValue": {"formulaValue": "=SUM(B1:B2)"},
+        "userEnteredFormat": {"textFormat": {"bold": True}},
+    }
+    sheet.cells[(2, 1)] = {"userEnteredValue": {"numberValue": 46353}}
+    http = client().http_client
+    fields = "sheets(properties(sheetId,title),data.rowData.values.userEnteredValue)"
+    got = http.fetch_sheet_metadata(
+        SID, params={"includeGridData": "true", "fields": fields, "ranges": ["'O''Brien'"]}
+    )
+    assert got == {
+        "sheets": [
+            {
+                "properties": {"sheetId": sheet.sheet_id, "title": "O'Brien"},
+                "data": [
+                    {
+                        "rowData": [
+                            {
+                                "values": [
+                                    {"userEnteredValue": {"stringValue": "=looks like one"}},
+                                    {},
+                                    {"userEnteredValue": {"formulaValue": "=SUM(B1:B2)"}},
+                                ]
+                            },
+                            {},
+                            {"values": [{}, {"userEnteredValue": {"numberValue": 46353}}]},
+                        ]
+                    }
+                ],
+            }
+        ]
+    }
+
+
+def test_field_masks(api: FakeSheetsApi) -> None:
+    from tests.fakes.fieldmask import apply_mask, parse_mask
+
+    value = {"a": {"b": 1, "c": [{"d": 2, "e": 3}]}, "f": 4}
+    assert apply_mask(value, parse_mask("a.c.d,f")) == {"a": {"c": [{"d": 2}]}, "f": 4}
+    assert apply_mask(value, parse_mask("a(b,c(e))")) == {"a": {"b": 1, "c": [{"e": 3}]}}
+    assert apply_mask(value, parse_mask("*")) == value
+    with pytest.raises(ValueError):
+        parse_mask("a((b)")

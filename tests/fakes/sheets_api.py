@@ -26,6 +26,7 @@ import responses
 
 from tests.fakes.a1 import Box, parse_cells, quote_title, split_range
 from tests.fakes.discovery import Discovery, SchemaViolation
+from tests.fakes.fieldmask import apply_mask, parse_mask
 
 BASE = "https://sheets.googleapis.com/v4/spreadsheets"
 MAX_CELL_CHARS = 50_000
@@ -191,7 +192,16 @@ class FakeSheetsApi:
             return self.values(self._book(book_id), rng, render)
         if method == "GET" and "/" not in path:
             self.discovery.check_query("sheets.spreadsheets.get", query)
-            return self.metadata(self._book(path))
+            book = self._book(path)
+            out = self.metadata(book)
+            if query.get("includeGridData", ["false"])[0] == "true":
+                self._add_grid_data(book, out, query.get("ranges", []))
+            if "fields" in query:
+                try:
+                    out = apply_mask(out, parse_mask(query["fields"][0]))
+                except ValueError as exc:
+                    raise bad(str(exc)) from None
+            return out
         raise ApiError(404, "NOT_FOUND", f"the fake has no {method} {path}")
 
     def _book(self, spreadsheet_id: str) -> Spreadsheet:
@@ -214,6 +224,35 @@ class FakeSheetsApi:
             if prot:
                 out["sheets"][book.sheets.index(s)]["protectedRanges"] = prot
         return out
+
+    def _add_grid_data(self, book: Spreadsheet, out: Json, ranges: list[str]) -> None:
+        """``data`` for each sheet named in ``ranges`` (every sheet if none): typed cells
+        up to the last row that has any, ``{}`` for an empty cell; proto3 zeros omitted."""
+        wanted = [self.resolve(book, r) for r in ranges] or [
+            (s, Box(0, 0, s.rows, s.cols)) for s in book.sheets
+        ]
+        entries = out["sheets"]
+        keep = []
+        for sheet, box in wanted:
+            entry = entries[book.sheets.index(sheet)]
+            rows: list[Json] = []
+            for r in range(box.r0, box.r1):
+                cells = [dict(sheet.cells.get((r, c), {})) for c in range(box.c0, box.c1)]
+                while cells and not cells[-1]:
+                    cells.pop()
+                rows.append({"values": cells} if cells else {})
+            while rows and not rows[-1]:
+                rows.pop()
+            data: Json = {"rowData": rows} if rows else {}
+            if box.r0:
+                data["startRow"] = box.r0
+            if box.c0:
+                data["startColumn"] = box.c0
+            entry.setdefault("data", []).append(data)
+            if entry not in keep:
+                keep.append(entry)
+        if ranges:
+            out["sheets"] = keep  # with ranges, only the sheets they name
 
     def resolve(self, book: Spreadsheet, text: str) -> tuple[Sheet, Box]:
         title, cells = split_range(text)
