@@ -19,7 +19,7 @@ from pathlib import PurePosixPath
 from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape
 
-from sheetsync.domain.page import column_letter
+from sheetsync.domain.page import column_letter, column_number
 from sheetsync.domain.values import CellValue, Formula
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -108,20 +108,11 @@ def parse_rows(body: bytes, strings: Sequence[str]) -> list[tuple[int, list[Cell
         values: list[CellValue] = []
         for c in row.iter(f"{{{MAIN}}}c"):
             ref = c.get("r", "")
-            col = _column_number(ref) if ref else len(values) + 1
+            col = column_number(ref.rstrip("0123456789")) if ref else len(values) + 1
             values.extend([None] * (col - 1 - len(values)))
             values.append(_cell(c, strings))
         rows.append((int(row.get("r", len(rows) + 2)), values))
     return rows
-
-
-def _column_number(ref: str) -> int:
-    n = 0
-    for ch in ref:
-        if not ch.isalpha():
-            break
-        n = n * 26 + ord(ch.upper()) - 64
-    return n
 
 
 def _cell(c: ET.Element, strings: Sequence[str]) -> CellValue:

@@ -32,6 +32,14 @@ def column_letter(index: int) -> str:
     return letters
 
 
+def column_number(letters: str) -> int:
+    """A -> 1, AA -> 27; the inverse of ``column_letter``."""
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
 def cell_name(row: int, col: int) -> str:
     return f"{column_letter(col)}{row}"
 

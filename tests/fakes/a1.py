@@ -5,24 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from sheetsync.domain.page import column_letter, column_number
+
 _CELL = re.compile(r"^([A-Za-z]*)(\d*)$")
 _LOOKS_LIKE_CELL = re.compile(r"^([A-Za-z]{1,3}\d+|R\d*C\d*)$", re.IGNORECASE)
 _PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-def col_number(letters: str) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-def col_letters(n: int) -> str:
-    out = ""
-    while n:
-        n, rem = divmod(n - 1, 26)
-        out = chr(65 + rem) + out
-    return out
 
 
 def quote_title(title: str) -> str:
@@ -61,8 +48,8 @@ class Box:
     c1: int
 
     def a1(self) -> str:
-        start = f"{col_letters(self.c0 + 1)}{self.r0 + 1}"
-        end = f"{col_letters(self.c1)}{self.r1}"
+        start = f"{column_letter(self.c0 + 1)}{self.r0 + 1}"
+        end = f"{column_letter(self.c1)}{self.r1}"
         return start if (self.r1 - self.r0, self.c1 - self.c0) == (1, 1) else f"{start}:{end}"
 
 
@@ -74,9 +61,9 @@ def parse_cells(cells: str, rows: int, cols: int) -> Box:
     b = _CELL.match(parts[-1])
     if not a or not b:
         raise ValueError(f"Unable to parse range: {cells}")
-    c0 = col_number(a.group(1)) - 1 if a.group(1) else 0
+    c0 = column_number(a.group(1)) - 1 if a.group(1) else 0
     r0 = int(a.group(2)) - 1 if a.group(2) else 0
-    c1 = col_number(b.group(1)) if b.group(1) else cols
+    c1 = column_number(b.group(1)) if b.group(1) else cols
     r1 = int(b.group(2)) if b.group(2) else rows
     if len(parts) == 1 and (not a.group(1) or not a.group(2)):
         raise ValueError(f"Unable to parse range: {cells}")
