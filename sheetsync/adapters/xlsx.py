@@ -175,6 +175,14 @@ class XlsxWorkbook:
                 "close it there and run again"
             )
 
+    def _check_unchanged(self) -> None:
+        """People win: a file saved by anyone since our read is never overwritten."""
+        if _stat(self.path) != self._stat:
+            raise ConcurrentEdit(
+                f"{self.path} changed while sheetsync was running; nothing was written, "
+                "run the command again"
+            )
+
     def read(self, tabs: Sequence[str]) -> Snapshot:
         self._refuse_if_open_elsewhere()
         self._ready = True
@@ -203,11 +211,7 @@ class XlsxWorkbook:
         if not self._ready:
             raise WorkbookError(f"{self.path}: internal: write without a read first")
         self._refuse_if_open_elsewhere()
-        if _stat(self.path) != self._stat:
-            raise ConcurrentEdit(
-                f"{self.path} changed while sheetsync was running; nothing was written, "
-                "run the command again"
-            )
+        self._check_unchanged()
         wb = self._wb
         if wb is None:
             wb = OpenpyxlWorkbook()
@@ -271,11 +275,7 @@ class XlsxWorkbook:
                 os.chmod(tmp, self.path.stat().st_mode & 0o777)
             else:
                 os.chmod(tmp, 0o600)  # people's notes: owner only until shared on purpose
-            if _stat(self.path) != self._stat:
-                raise ConcurrentEdit(
-                    f"{self.path} changed while sheetsync was running; nothing was written, "
-                    "run the command again"
-                )
+            self._check_unchanged()  # again, as late as possible
             os.replace(tmp, self.path)
         except BaseException:
             tmp.unlink(missing_ok=True)
