@@ -209,7 +209,7 @@ def _team(r: _Reader, data: Any, i: int, base: Path) -> Team:
             ident = f"{kind}:{key.casefold()}"
             if ident in seen:
                 raise r.fail(rp, f"duplicate rep {kind} '{key}' (also at line {seen[ident]})")
-            seen[ident] = int(r.doc.where(*rp).rsplit(":", 1)[-1] or 0)
+            seen[ident] = r.doc.lines[rp]
         reps.append(Rep(rep_name, email, tab, quota))
     currency = str(t.get("currency", "$"))
     return Team(

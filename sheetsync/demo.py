@@ -70,7 +70,7 @@ class DemoResult:
     history_rows: int
 
 
-def _edit_pages(team: Team, today: date, edit: Callable[[Rep, Page, random.Random], None]) -> None:
+def _edit_pages(team: Team, edit: Callable[[Rep, Page, random.Random], None]) -> None:
     """Read every page, let ``edit`` play the people, write the pages back."""
     with open_workbook(team.workbook) as wb:
         _, pages, errors = usecases.load_pages(team, wb)
@@ -265,11 +265,11 @@ def build_demo(directory: Path, today: date) -> DemoResult:
     current = period_of(today, team.cadence)
     first = current.previous().previous()
     usecases.init(team, first.start)
-    _edit_pages(team, first.start, _first_period)
+    _edit_pages(team, _first_period)
     usecases.rollover(team, first.next().start)
-    _edit_pages(team, first.next().start, _second_period)
+    _edit_pages(team, _second_period)
     usecases.rollover(team, current.start)
-    _edit_pages(team, current.start, _current_period)
+    _edit_pages(team, _current_period)
     with open_workbook(team.workbook) as wb:
         history = len(wb.read(["History"]).grids.get("History", [])) - 1
     return DemoResult(
