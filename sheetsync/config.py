@@ -19,6 +19,8 @@ RESERVED_TABS = ("Team", "History", "_sheetsync")
 WORKBOOK_TYPES = ("xlsx", "google")
 _EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[A-Za-z]{2,}$")
 _BAD_TAB_CHARS = set("[]:*?/\\")
+_SHEET_ID = re.compile(r"^[A-Za-z0-9_-]{20,}$")
+_SHEET_URL = re.compile(r"^https://docs\.google\.com/spreadsheets/d/([A-Za-z0-9_-]+)")
 _SECRET_KEYS = ("password", "secret", "token", "private_key", "api_key")
 
 
@@ -235,10 +237,23 @@ def _workbook(r: _Reader, data: Any, p: tuple[str | int, ...], base: Path) -> Wo
     if "spreadsheet" not in w:
         raise r.fail(p, "a google workbook needs 'spreadsheet' (its id or URL)")
     creds = w.get("credentials_file")
+    given = r.text(w["spreadsheet"], (*p, "spreadsheet")).strip()
+    m = _SHEET_URL.match(given)
+    sheet_id = m.group(1) if m else given
+    if not _SHEET_ID.match(sheet_id):
+        raise r.fail(
+            (*p, "spreadsheet"),
+            f"'{given}' is not a spreadsheet id or URL (copy it from the address bar: "
+            "https://docs.google.com/spreadsheets/d/<id>/edit)",
+        )
+    if creds is not None:
+        creds = r.text(creds, (*p, "credentials_file"))
+        creds_path = Path(creds).expanduser()
+        creds_path = creds_path if creds_path.is_absolute() else base / creds_path
     return WorkbookConfig(
         "google",
-        spreadsheet=r.text(w["spreadsheet"], (*p, "spreadsheet")),
-        credentials_file=Path(str(creds)).expanduser() if creds else None,
+        spreadsheet=sheet_id,
+        credentials_file=creds_path if creds is not None else None,
         credentials_env=str(w.get("credentials_env", "GOOGLE_APPLICATION_CREDENTIALS")),
     )
 

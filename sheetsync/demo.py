@@ -17,7 +17,6 @@ from sheetsync.config import Rep, Team, load_config
 from sheetsync.domain.page import Item, Page
 from sheetsync.domain.periods import Cadence, Period, period_of
 from sheetsync.domain.plan import WritePlan
-from sheetsync.domain.render import render_page
 from sheetsync.domain.values import CellValue
 from sheetsync.errors import SheetsyncError
 
@@ -80,7 +79,7 @@ def _edit_pages(team: Team, edit: Callable[[Rep, Page, random.Random], None]) ->
         for n, rep in enumerate(team.reps):
             page = pages[rep.name]
             edit(rep, page, random.Random(f"{rep.name}{page.period_label}{n}"))
-            plan.replace.append(render_page(page, team.template, team.currency))
+            plan.replace.append(usecases.rep_layout(team, rep, page))
         wb.write(plan)
 
 

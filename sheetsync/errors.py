@@ -34,7 +34,13 @@ class WorkbookBusy(WorkbookError):
 
 
 class ConcurrentEdit(WorkbookError):
-    """The workbook changed between our read and our write; nothing was written."""
+    """The workbook changed between our read and our write; nothing was written.
+    ``tabs`` names the tabs that changed when the backend can tell (Google), and is
+    empty when it cannot (a local file changes as a whole)."""
+
+    def __init__(self, message: str, tabs: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.tabs = tabs
 
 
 class PeriodError(SheetsyncError):

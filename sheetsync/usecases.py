@@ -9,6 +9,7 @@ from datetime import date, datetime, timezone
 from sheetsync.adapters.registry import open_workbook
 from sheetsync.config import Rep, Team
 from sheetsync.domain.carry import is_open, roll_page
+from sheetsync.domain.layout import SheetLayout
 from sheetsync.domain.page import Page, assign_ids, blank_page, parse_page
 from sheetsync.domain.periods import Period, parse_period, period_of
 from sheetsync.domain.plan import Snapshot, WritePlan
@@ -20,7 +21,7 @@ from sheetsync.domain.render import (
     render_table,
 )
 from sheetsync.domain.values import CellValue
-from sheetsync.errors import PageError, SheetsyncError
+from sheetsync.errors import ConcurrentEdit, PageError, SheetsyncError
 from sheetsync.ports import Workbook
 
 
@@ -85,7 +86,20 @@ def summarize(team: Team, rep: Rep, page: Page) -> RepSummary:
     return s
 
 
-def team_tab(summaries: list[RepSummary], at: str) -> WritePlan:
+def rep_layout(team: Team, rep: Rep, page: Page) -> SheetLayout:
+    """A rep's tab: editable by the rep and the manager only (where the backend can
+    protect a tab)."""
+    layout = render_page(page, team.template, team.currency)
+    layout.editors = (rep.email, team.manager.email)
+    return layout
+
+
+def managers_only(team: Team, layout: SheetLayout) -> SheetLayout:
+    layout.editors = (team.manager.email,)
+    return layout
+
+
+def team_tab(team: Team, summaries: list[RepSummary], at: str) -> WritePlan:
     header = [
         "Rep",
         "Period",
@@ -111,7 +125,8 @@ def team_tab(summaries: list[RepSummary], at: str) -> WritePlan:
         if s.error is None
     ]
     formats = [None, None, "d mmm yyyy", "0", '"$"#,##0', "0", "0", None]
-    return WritePlan(replace=[render_table("Team", header, rows, formats, "#0B2545")])
+    layout = render_table("Team", header, rows, formats, "#0B2545")
+    return WritePlan(replace=[managers_only(team, layout)])
 
 
 # --- init --------------------------------------------------------------------------
@@ -135,16 +150,17 @@ def init(team: Team, today: date) -> InitResult:
         for rep in team.reps:
             if rep.tab not in snap.titles:
                 page = blank_page(rep.tab, team.template, page_header(team, rep, period, None))
-                plan.create.append(render_page(page, team.template, team.currency))
+                plan.create.append(rep_layout(team, rep, page))
                 plan.ledger.append(["page", rep.name, period.label, at, "created"])
         if "History" not in snap.titles:
-            plan.create.append(render_history(team.template))
+            plan.create.append(managers_only(team, render_history(team.template)))
         if "_sheetsync" not in snap.titles:
-            plan.create.append(render_ledger([["schema", "", "", at, SCHEMA_VERSION]]))
+            ledger = render_ledger([["schema", "", "", at, SCHEMA_VERSION]])
+            plan.create.append(managers_only(team, ledger))
         created = [layout.title for layout in plan.create]
         if "Team" not in snap.titles:
             summaries = [RepSummary(r.name, r.tab, period.label) for r in team.reps]
-            plan.create += team_tab(summaries, at).replace
+            plan.create += team_tab(team, summaries, at).replace
             created.append("Team")
         wb.write(plan)
         existing = [t for t in snap.titles if t not in created]
@@ -208,60 +224,97 @@ def load_pages(team: Team, wb: Workbook) -> tuple[Snapshot, dict[str, Page], dic
     return snap, pages, errors
 
 
+REPLANS = 2  # how many times a command plans again after a person's edit
+
+
 def rollover(
     team: Team, today: date, period: str | None = None, dry_run: bool = False
 ) -> RolloverResult:
-    """Start the target period on every rep page that is behind it, in one write."""
+    """Start the target period on every rep page that is behind it, in one write.
+
+    People win: when a person edits a tab between the read and the write, the
+    workbook refuses the write and the rollover is planned again from a fresh read;
+    a tab that keeps changing is left alone this time, with a message."""
     target = target_period(team, today, period)
-    tpl = team.template
     with open_workbook(team.workbook) as wb:
-        snap, pages, errors = load_pages(team, wb)
-        if not snap.exists:
-            raise SheetsyncError(f"{wb.location}: no workbook yet; run sheetsync init first")
-        for tab in ("History", "_sheetsync"):
-            if tab not in snap.titles:
-                raise SheetsyncError(f"{wb.location}: tab '{tab}' is missing; run sheetsync init")
-        plan = WritePlan()
-        at = now_text()
-        results: list[RepRoll] = []
-        summaries: list[RepSummary] = []
-        keys = tpl.history_keys
-        for rep in team.reps:
-            res = RepRoll(rep.name, rep.tab, "up-to-date", to_period=target.label)
-            results.append(res)
-            if rep.name in errors:
-                res.action, res.error = "error", errors[rep.name]
-                summaries.append(RepSummary(rep.name, rep.tab, error=res.error))
-                continue
-            page = pages.get(rep.name)
-            if page is None:  # a rep new to the config: a fresh page at the target period
-                new = blank_page(rep.tab, tpl, page_header(team, rep, target, None))
-                res.action = "created"
-                plan.replace.append(render_page(new, tpl, team.currency))
-                plan.ledger.append(["page", rep.name, target.label, at, "created"])
-                summaries.append(summarize(team, rep, new))
-                continue
-            res.from_period = page.period_label
-            res.warnings = list(page.warnings)
-            current = parse_period(page.period_label, team.cadence)
-            if current >= target:
-                summaries.append(summarize(team, rep, page))
-                continue
-            res.ids_assigned = assign_ids(page, tpl)
-            rolled = roll_page(page, tpl, target.label, page_header(team, rep, target, page))
-            res.action = "rolled"
-            for h in rolled.history:
-                bucket = {"carried": res.stayed, "moved": res.moved}.get(h.outcome, res.archived)
-                bucket.append(f"{tpl.section(h.section).title}: {h.label}")
-                plan.history.append(h.cells(keys))
-            plan.replace.append(render_page(rolled.page, tpl, team.currency))
-            plan.ledger.append(["rolled", rep.name, target.label, at, f"from {current.label}"])
-            summaries.append(summarize(team, rep, rolled.page))
-        result = RolloverResult(team.name, wb.location, target.label, dry_run, results)
-        if result.changed and not dry_run:
-            plan.replace += team_tab(summaries, at).replace
-            wb.write(plan)
-        return result
+        busy: set[str] = set()
+        for attempt in range(REPLANS + 1):
+            snap, pages, errors = load_pages(team, wb)
+            for rep in team.reps:
+                if rep.tab in busy:
+                    errors[rep.name] = (
+                        f"tab '{rep.tab}': someone kept editing it while sheetsync ran; "
+                        "left as it is, run rollover again"
+                    )
+            result, plan = _plan_rollover(team, target, wb.location, snap, pages, errors)
+            result.dry_run = dry_run
+            if not result.changed or dry_run:
+                return result
+            try:
+                wb.write(plan)
+                return result
+            except ConcurrentEdit as exc:
+                if attempt == REPLANS:
+                    raise
+                if attempt >= 1:  # changed twice: leave those tabs alone this time
+                    busy |= set(exc.tabs)
+        raise AssertionError("unreachable")
+
+
+def _plan_rollover(
+    team: Team,
+    target: Period,
+    location: str,
+    snap: Snapshot,
+    pages: dict[str, Page],
+    errors: dict[str, str],
+) -> tuple[RolloverResult, WritePlan]:
+    tpl = team.template
+    if not snap.exists:
+        raise SheetsyncError(f"{location}: no workbook yet; run sheetsync init first")
+    for tab in ("History", "_sheetsync"):
+        if tab not in snap.titles:
+            raise SheetsyncError(f"{location}: tab '{tab}' is missing; run sheetsync init")
+    plan = WritePlan()
+    at = now_text()
+    results: list[RepRoll] = []
+    summaries: list[RepSummary] = []
+    keys = tpl.history_keys
+    for rep in team.reps:
+        res = RepRoll(rep.name, rep.tab, "up-to-date", to_period=target.label)
+        results.append(res)
+        if rep.name in errors:
+            res.action, res.error = "error", errors[rep.name]
+            summaries.append(RepSummary(rep.name, rep.tab, error=res.error))
+            continue
+        page = pages.get(rep.name)
+        if page is None:  # a rep new to the config: a fresh page at the target period
+            new = blank_page(rep.tab, tpl, page_header(team, rep, target, None))
+            res.action = "created"
+            plan.replace.append(rep_layout(team, rep, new))
+            plan.ledger.append(["page", rep.name, target.label, at, "created"])
+            summaries.append(summarize(team, rep, new))
+            continue
+        res.from_period = page.period_label
+        res.warnings = list(page.warnings)
+        current = parse_period(page.period_label, team.cadence)
+        if current >= target:
+            summaries.append(summarize(team, rep, page))
+            continue
+        res.ids_assigned = assign_ids(page, tpl)
+        rolled = roll_page(page, tpl, target.label, page_header(team, rep, target, page))
+        res.action = "rolled"
+        for h in rolled.history:
+            bucket = {"carried": res.stayed, "moved": res.moved}.get(h.outcome, res.archived)
+            bucket.append(f"{tpl.section(h.section).title}: {h.label}")
+            plan.history.append(h.cells(keys))
+        plan.replace.append(rep_layout(team, rep, rolled.page))
+        plan.ledger.append(["rolled", rep.name, target.label, at, f"from {current.label}"])
+        summaries.append(summarize(team, rep, rolled.page))
+    result = RolloverResult(team.name, location, target.label, False, results)
+    if result.changed:
+        plan.replace += team_tab(team, summaries, at).replace
+    return result, plan
 
 
 # --- status ------------------------------------------------------------------------

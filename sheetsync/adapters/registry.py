@@ -12,7 +12,7 @@ def open_workbook(config: WorkbookConfig) -> Workbook:
     if config.type == "xlsx" and config.path is not None:
         return XlsxWorkbook(config.path)
     if config.type == "google":
-        raise ConfigError(
-            "workbook type 'google' is not available in this version yet; use type: xlsx"
-        )
+        from sheetsync.adapters.google import GoogleWorkbook  # gspread loads only when used
+
+        return GoogleWorkbook(config)
     raise ConfigError(f"unknown workbook type '{config.type}' (one of {', '.join(WORKBOOK_TYPES)})")

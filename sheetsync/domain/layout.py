@@ -58,6 +58,7 @@ class SheetLayout:
     freeze_cols: int = 0
     hidden: bool = False
     tab_color: str | None = None
+    editors: tuple[str, ...] = ()  # who may edit the tab (emails); empty: anyone
 
     def add(self, *cells: Cell) -> int:
         """Append a row; returns its 1-based row number."""

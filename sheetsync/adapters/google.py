@@ -1,0 +1,309 @@
+"""The team's workbook as a Google spreadsheet, through gspread.
+
+A command costs a fixed number of requests whatever the team's size: opening the
+spreadsheet (gspread's metadata fetch), one ``spreadsheets.get`` that reads every
+tab asked for and the ledger, and for a command that writes, one re-read of the
+tabs about to be overwritten and one ``spreadsheets.batchUpdate`` holding every
+change (atomic by the API's contract).
+
+People win: a tab a person changed between our read and our write is never
+overwritten; ``write`` raises ``ConcurrentEdit`` naming it, and the use case plans
+again from a fresh read.
+
+The write carries a ``write`` row with a unique id into the ledger, in the same
+batch. When the batch fails in a way that leaves it unknown whether Google applied
+it (a 5xx, a dropped connection), the ledger is read: the id there means it
+landed; otherwise the batch is sent again, a bounded number of times.
+"""
+
+from __future__ import annotations
+
+import uuid
+import zlib
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Any
+
+import gspread
+import requests
+from google.auth.exceptions import GoogleAuthError
+from gspread.exceptions import APIError
+
+from sheetsync.adapters import google_cells as cells
+from sheetsync.adapters.google_http import (
+    GoogleUnavailable,
+    Identity,
+    RetryingHTTPClient,
+    describe,
+    explain,
+    load_credentials,
+)
+from sheetsync.config import WorkbookConfig
+from sheetsync.domain.layout import SheetLayout
+from sheetsync.domain.plan import Grid, Snapshot, WritePlan
+from sheetsync.errors import ConcurrentEdit, SheetsyncError, WorkbookError
+
+LEDGER_TAB = "_sheetsync"
+HISTORY_TAB = "History"
+PROTECTION_NOTE = "sheetsync: "
+WRITE_ATTEMPTS = 3
+Json = dict[str, Any]
+
+
+def quoted(title: str) -> str:
+    """A tab title as an A1 range; always quoted, which the API accepts for any
+    title and which keeps ``CO2`` or ``R1C1`` from reading as a cell."""
+    return "'" + title.replace("'", "''") + "'"
+
+
+def stable_sheet_id(title: str, taken: set[int]) -> int:
+    """A sheet id from the title, so a retried or repeated run makes the same gid."""
+    sheet_id = zlib.crc32(title.encode("utf-8")) & 0x3FFFFFFF or 1
+    while sheet_id in taken:
+        sheet_id = (sheet_id + 1) & 0x3FFFFFFF or 1
+    return sheet_id
+
+
+class GoogleWorkbook:
+    """The ``Workbook`` port on a Google spreadsheet."""
+
+    def __init__(self, config: WorkbookConfig) -> None:
+        self.config = config
+        self.spreadsheet_id = config.spreadsheet or ""
+        self.location = f"https://docs.google.com/spreadsheets/d/{self.spreadsheet_id}/edit"
+        self.title = ""
+        self._identity: Identity | None = None
+        self._client: gspread.Client | None = None
+        self._meta: dict[str, Json] = {}  # title -> sheet entry (properties, protectedRanges)
+        self._grids: dict[str, Grid] = {}  # what the last read saw, for the people-win check
+        self._ready = False
+
+    # --- plumbing ---------------------------------------------------------------------------
+
+    @property
+    def identity(self) -> Identity:
+        if self._identity is None:
+            self._identity = load_credentials(self.config)
+        return self._identity
+
+    @property
+    def http(self) -> RetryingHTTPClient:
+        if self._client is None:
+            self._client = gspread.Client(self.identity.credentials, http_client=RetryingHTTPClient)
+        http = self._client.http_client
+        assert isinstance(http, RetryingHTTPClient)
+        return http
+
+    def _call(self, what: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return what(*args, **kwargs)
+        except (APIError, requests.RequestException, GoogleAuthError) as exc:
+            raise explain(exc, self.spreadsheet_id, self.identity) from None
+
+    def __enter__(self) -> GoogleWorkbook:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._grids = {}
+
+    def _load_metadata(self) -> None:
+        """The tab list, sizes and protection: the request gspread makes on opening a
+        spreadsheet, with a field mask so that it stays small."""
+        params = {"fields": "properties.title,sheets(properties,protectedRanges)"}
+        raw = self._call(self.http.fetch_sheet_metadata, self.spreadsheet_id, params)
+        self.title = raw.get("properties", {}).get("title", "")
+        self._meta = {s["properties"]["title"]: s for s in raw.get("sheets", [])}
+
+    def _sheet_id(self, title: str) -> int:
+        return int(self._meta[title]["properties"].get("sheetId", 0))
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def _read_grids(self, titles: Sequence[str]) -> dict[str, Grid]:
+        if not titles:
+            return {}
+        params: list[tuple[str, str]] = [("ranges", quoted(t)) for t in titles]
+        params += [
+            ("includeGridData", "true"),
+            ("fields", f"sheets(properties.title,data.rowData.values({cells.READ_CELL_FIELDS}))"),
+        ]
+        raw = self._call(self.http.fetch_sheet_metadata, self.spreadsheet_id, params)
+        grids: dict[str, Grid] = {}
+        for entry in raw.get("sheets", []):
+            title = entry.get("properties", {}).get("title", "")
+            grids[title] = cells.read_grid(entry.get("data", []))
+        return grids
+
+    def read(self, tabs: Sequence[str]) -> Snapshot:
+        self._load_metadata()
+        wanted = [t for t in dict.fromkeys(tabs) if t in self._meta]
+        if LEDGER_TAB in self._meta:
+            wanted.append(LEDGER_TAB)
+        grids = self._read_grids(wanted)
+        ledger = grids.get(LEDGER_TAB, [])[1:]
+        self._grids = {t: grids[t] for t in tabs if t in grids}
+        self._ready = True
+        return Snapshot(True, list(self._meta), dict(self._grids), ledger)
+
+    # --- writing ----------------------------------------------------------------------------
+
+    def write(self, plan: WritePlan) -> None:
+        if plan.empty:
+            return
+        if not self._ready:
+            raise WorkbookError(f"{self.location}: internal: write without a read first")
+        self._ready = False
+        token = uuid.uuid4().hex[:12]
+        body = {"requests": self._requests(plan, token)}
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            self._check_unchanged(plan)
+            try:
+                self.http.batch_update(self.spreadsheet_id, body)
+                return
+            except APIError as exc:
+                if 400 <= exc.response.status_code < 500:
+                    raise self._refused(explain(exc, self.spreadsheet_id, self.identity)) from None
+                failure: Exception = exc  # a 5xx: it may or may not have landed
+            except requests.RequestException as exc:
+                failure = exc  # the answer was lost: it may or may not have landed
+            except GoogleAuthError as exc:
+                raise explain(exc, self.spreadsheet_id, self.identity) from None
+            try:
+                if self._landed(token):
+                    return
+            except SheetsyncError:
+                raise GoogleUnavailable(
+                    f"{self.location}: the answer to the write was lost ({describe(failure)}) "
+                    "and Google cannot be asked whether it landed; run the command again, "
+                    "it picks up from what the spreadsheet holds"
+                ) from None
+            if attempt == WRITE_ATTEMPTS:
+                raise GoogleUnavailable(
+                    f"{self.location}: the write failed {attempt} times ({describe(failure)}); "
+                    "nothing was written, run the command again"
+                )
+            RetryingHTTPClient.sleep(RetryingHTTPClient.policy.delay(attempt))
+
+    def _refused(self, exc: SheetsyncError) -> SheetsyncError:
+        text = str(exc)
+        if "already exists" in text:
+            return ConcurrentEdit(
+                f"{self.location}: a tab was added while sheetsync was running; nothing was "
+                "written, run the command again"
+            )
+        return exc
+
+    def _check_unchanged(self, plan: WritePlan) -> None:
+        """People win: re-read the tabs about to be overwritten, just before the write."""
+        titles = [layout.title for layout in plan.replace if layout.title in self._grids]
+        if not titles:
+            return
+        now = self._read_grids(titles)
+        changed = tuple(t for t in titles if now.get(t) != self._grids[t])
+        if changed:
+            raise ConcurrentEdit(
+                f"{', '.join(repr(t) for t in changed)} changed while sheetsync was running; "
+                "nothing was written",
+                changed,
+            )
+
+    def _landed(self, token: str) -> bool:
+        if LEDGER_TAB not in self._meta:
+            return False
+        ledger = self._read_grids([LEDGER_TAB]).get(LEDGER_TAB, [])
+        return any(row and row[0] == "write" and str(row[-1]).endswith(token) for row in ledger)
+
+    def _requests(self, plan: WritePlan, token: str) -> list[Json]:
+        taken = {self._sheet_id(t) for t in self._meta}
+        ids = {t: self._sheet_id(t) for t in self._meta}
+        out: list[Json] = []
+        for layout in plan.create:
+            if layout.title not in ids:
+                out += self._add(layout, ids, taken)
+        for layout in plan.replace:
+            if layout.title in ids:
+                out += self._replace(layout, ids[layout.title])
+            else:
+                out += self._add(layout, ids, taken)
+        if plan.history:
+            out.append(self._append(HISTORY_TAB, ids, plan.history))
+        ledger = list(plan.ledger)
+        at = next((str(row[3]) for row in ledger if len(row) > 3), "")
+        ledger.append(["write", "", "", at, f"{len(out)} changes; id {token}"])
+        out.append(self._append(LEDGER_TAB, ids, ledger))
+        return out
+
+    def _add(self, layout: SheetLayout, ids: dict[str, int], taken: set[int]) -> list[Json]:
+        sheet_id = stable_sheet_id(layout.title, taken)
+        taken.add(sheet_id)
+        ids[layout.title] = sheet_id
+        out: list[Json] = [{"addSheet": {"properties": cells.sheet_properties(sheet_id, layout)}}]
+        out += cells.content_requests(sheet_id, layout, clear=False)
+        out += self._protect(layout, sheet_id, existing=[])
+        return out
+
+    def _replace(self, layout: SheetLayout, sheet_id: int) -> list[Json]:
+        entry = self._meta[layout.title]
+        grid = entry["properties"].get("gridProperties", {})
+        rows, cols = cells.grid_size(layout)
+        props = cells.sheet_properties(sheet_id, layout)
+        props["gridProperties"]["rowCount"] = max(rows, grid.get("rowCount", 0))
+        props["gridProperties"]["columnCount"] = max(cols, grid.get("columnCount", 0))
+        fields = "gridProperties(rowCount,columnCount,frozenRowCount,frozenColumnCount),hidden"
+        if layout.tab_color:
+            fields += ",tabColorStyle"
+        props.pop("title")
+        out: list[Json] = [{"updateSheetProperties": {"properties": props, "fields": fields}}]
+        out += cells.content_requests(sheet_id, layout, clear=True)
+        out += self._protect(layout, sheet_id, entry.get("protectedRanges", []))
+        return out
+
+    def _protect(self, layout: SheetLayout, sheet_id: int, existing: list[Json]) -> list[Json]:
+        """Whole-tab protection: the layout's editors and this service account."""
+        if not layout.editors:
+            return []
+        users = sorted({*layout.editors, *([self.identity.email] if self.identity.email else [])})
+        ours = [p for p in existing if str(p.get("description", "")).startswith(PROTECTION_NOTE)]
+        if ours:
+            current = sorted(ours[0].get("editors", {}).get("users", []))
+            if current == users:
+                return []
+            return [
+                {
+                    "updateProtectedRange": {
+                        "protectedRange": {
+                            "protectedRangeId": ours[0]["protectedRangeId"],
+                            "editors": {"users": users},
+                        },
+                        "fields": "editors",
+                    }
+                }
+            ]
+        return [
+            {
+                "addProtectedRange": {
+                    "protectedRange": {
+                        "range": {"sheetId": sheet_id},
+                        "description": PROTECTION_NOTE + f"only {', '.join(users)} may edit",
+                        "warningOnly": False,
+                        "editors": {"users": users},
+                    }
+                }
+            }
+        ]
+
+    def _append(self, title: str, ids: dict[str, int], rows: Grid) -> Json:
+        if title not in ids:
+            raise WorkbookError(f"tab '{title}' is missing; run sheetsync init")
+        return {
+            "appendCells": {
+                "sheetId": ids[title],
+                "rows": cells.grid_rows(rows),
+                "fields": "userEnteredValue,userEnteredFormat.numberFormat",
+            }
+        }

@@ -1,0 +1,228 @@
+"""Between our data and the Sheets API's JSON: a ``SheetLayout`` as batchUpdate
+requests (typed values, formats, dropdowns, checkboxes, widths, frozen panes), and
+a ``CellData`` read back as a typed ``CellValue``.
+
+Values are always sent typed: text as ``stringValue`` (so ``=1+1`` typed as text
+stays text), numbers as ``numberValue``, dates as date serials with a date format,
+booleans as ``boolValue``, and a formula only when a person typed one.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sheetsync.domain.layout import SheetLayout, Style, Validation
+from sheetsync.domain.plan import Grid
+from sheetsync.domain.values import SERIAL_EPOCH, CellValue, Formula, to_serial
+
+Json = dict[str, Any]
+
+ISO_DATE = "yyyy-mm-dd"
+CHAR_PIXELS = 7  # one character of column width, in pixels (Arial 10)
+VALUE_FIELDS = "userEnteredValue"
+CELL_FIELDS = "userEnteredValue,userEnteredFormat,dataValidation"
+_DATE_TYPES = ("DATE", "DATE_TIME")
+_ALIGN = {"left": "LEFT", "center": "CENTER", "right": "RIGHT"}
+# what a read asks for: typed values, and the format that tells a date from a number
+READ_CELL_FIELDS = "userEnteredValue,effectiveFormat.numberFormat.type"
+
+
+def color(hex_color: str) -> Json:
+    r, g, b = (int(hex_color[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    return {"red": round(r, 4), "green": round(g, 4), "blue": round(b, 4)}
+
+
+def number_format(pattern: str) -> Json:
+    lowered = pattern.lower().replace('"', "")
+    is_date = any(part in lowered for part in ("yy", "mmm", "d ", "dd"))
+    return {"type": "DATE" if is_date else "NUMBER", "pattern": pattern}
+
+
+def serial(value: date) -> float:
+    if isinstance(value, datetime):
+        delta = value.replace(tzinfo=None) - datetime(1899, 12, 30)
+        return delta.days + delta.seconds / 86_400
+    return float(to_serial(value))
+
+
+def extended_value(value: CellValue) -> Json | None:
+    if value is None:
+        return None
+    if isinstance(value, Formula):
+        return {"formulaValue": value.text}
+    if isinstance(value, bool):
+        return {"boolValue": value}
+    if isinstance(value, int | float):
+        return {"numberValue": value}
+    if isinstance(value, date):
+        return {"numberValue": serial(value)}
+    return {"stringValue": str(value)}
+
+
+def cell_format(style: Style) -> Json:
+    text: Json = {"fontSize": style.size, "foregroundColorStyle": {"rgbColor": color(style.color)}}
+    if style.bold:
+        text["bold"] = True
+    if style.italic:
+        text["italic"] = True
+    fmt: Json = {
+        "textFormat": text,
+        "verticalAlignment": "TOP",
+        "wrapStrategy": "WRAP" if style.wrap else "OVERFLOW_CELL",
+    }
+    if style.fill:
+        fmt["backgroundColorStyle"] = {"rgbColor": color(style.fill)}
+    if style.align:
+        fmt["horizontalAlignment"] = _ALIGN[style.align]
+    if style.number_format:
+        fmt["numberFormat"] = number_format(style.number_format)
+    return fmt
+
+
+def cell_data(value: CellValue, style: Style | None = None) -> Json:
+    out: Json = {}
+    ev = extended_value(value)
+    if ev is not None:
+        out["userEnteredValue"] = ev
+    if style is not None and style != Style():
+        out["userEnteredFormat"] = cell_format(style)
+    elif isinstance(value, date):
+        out["userEnteredFormat"] = {"numberFormat": number_format(ISO_DATE)}
+    return out
+
+
+def row_data(cells: list[Json]) -> Json:
+    return {"values": cells}
+
+
+def grid_rows(grid: Grid) -> list[Json]:
+    """Rows to append (History, the ledger): values, and a date format on dates."""
+    return [row_data([cell_data(v) for v in row]) for row in grid]
+
+
+def _validation_rule(v: Validation) -> Json:
+    if v.is_checkbox:
+        return {"condition": {"type": "BOOLEAN"}}
+    return {
+        "condition": {
+            "type": "ONE_OF_LIST",
+            "values": [{"userEnteredValue": c} for c in v.choices],
+        },
+        "inputMessage": f"Pick one of: {', '.join(v.choices)}",
+        "strict": False,  # a warning, as on the .xlsx page
+        "showCustomUi": True,
+    }
+
+
+def grid_size(layout: SheetLayout) -> tuple[int, int]:
+    """(rows, columns) the tab needs: Google's defaults, or more for a big page."""
+    cols = max([len(r) for r in layout.rows] + [len(layout.widths), 1])
+    return max(1000, len(layout.rows) + 200), max(26, cols)
+
+
+def content_requests(sheet_id: int, layout: SheetLayout, clear: bool) -> list[Json]:
+    """The cells, formats, validation and column widths of ``layout`` on the sheet
+    ``sheet_id``. With ``clear`` every cell of the sheet is rewritten: what the
+    layout does not cover is emptied, as a whole-tab replacement must."""
+    rows = [row_data([cell_data(c.value, c.style) for c in row]) for row in layout.rows]
+    update: Json = {"rows": rows, "fields": CELL_FIELDS}
+    if clear:
+        update["range"] = {"sheetId": sheet_id}
+    else:
+        update["start"] = {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0}
+    requests: list[Json] = [{"updateCells": update}]
+    for v in layout.validations:
+        requests.append(
+            {
+                "setDataValidation": {
+                    "range": {
+                        "sheetId": sheet_id,
+                        "startRowIndex": v.first_row - 1,
+                        "endRowIndex": v.last_row,
+                        "startColumnIndex": v.column - 1,
+                        "endColumnIndex": v.column,
+                    },
+                    "rule": _validation_rule(v),
+                }
+            }
+        )
+    for i, width in enumerate(layout.widths):
+        requests.append(
+            {
+                "updateDimensionProperties": {
+                    "range": {
+                        "sheetId": sheet_id,
+                        "dimension": "COLUMNS",
+                        "startIndex": i,
+                        "endIndex": i + 1,
+                    },
+                    "properties": {"pixelSize": round(width * CHAR_PIXELS + 5)},
+                    "fields": "pixelSize",
+                }
+            }
+        )
+    return requests
+
+
+def sheet_properties(sheet_id: int, layout: SheetLayout, index: int | None = None) -> Json:
+    rows, cols = grid_size(layout)
+    props: Json = {
+        "sheetId": sheet_id,
+        "title": layout.title,
+        "gridProperties": {
+            "rowCount": rows,
+            "columnCount": cols,
+            "frozenRowCount": layout.freeze_rows,
+            "frozenColumnCount": layout.freeze_cols,
+        },
+        "hidden": layout.hidden,
+    }
+    if index is not None:
+        props["index"] = index
+    if layout.tab_color:
+        props["tabColorStyle"] = {"rgbColor": color(layout.tab_color)}
+    return props
+
+
+# --- reading ----------------------------------------------------------------------------
+
+
+def _number(raw: float) -> int | float:
+    return int(raw) if float(raw).is_integer() else raw
+
+
+def read_cell(cell: Json) -> CellValue:
+    value = cell.get("userEnteredValue")
+    if not value:
+        return None
+    if "formulaValue" in value:
+        return Formula(value["formulaValue"])
+    if "stringValue" in value:
+        return str(value["stringValue"])
+    if "boolValue" in value:
+        return bool(value["boolValue"])
+    if "numberValue" in value:
+        raw = value["numberValue"]
+        kind = cell.get("effectiveFormat", {}).get("numberFormat", {}).get("type")
+        if kind in _DATE_TYPES and 1 <= raw <= 2_958_465:
+            moment = datetime(1899, 12, 30) + timedelta(days=raw)
+            if kind == "DATE" or moment.time() == datetime.min.time():
+                return SERIAL_EPOCH + timedelta(days=int(raw))
+            return moment
+        return _number(raw)
+    return str(next(iter(value.values())))  # errorValue and anything newer: its text
+
+
+def read_grid(data: list[Json]) -> Grid:
+    """A tab's ``GridData`` (one block, from A1) as rows of values, trailing blanks off."""
+    grid: Grid = []
+    for block in data:
+        for row in block.get("rowData", []):
+            values = [read_cell(c) for c in row.get("values", [])]
+            while values and values[-1] is None:
+                values.pop()
+            grid.append(values)
+    while grid and not grid[-1]:
+        grid.pop()
+    return grid
