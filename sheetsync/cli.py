@@ -189,6 +189,25 @@ def status(obj: Ctx, team_name: str | None, as_json: bool) -> None:
 
 
 @cli.command()
+@team_option
+@click.pass_obj
+@boundary
+def check(obj: Ctx, team_name: str | None) -> None:
+    """Check the config, the credentials and access, and every tab of the workbook."""
+    healthy = True
+    for team in obj.config.select(team_name):
+        res = usecases.check(team)
+        who = f" as {res.account}" if res.account else ""
+        click.echo(f"{res.team}: '{res.title}' {res.location}{who}")
+        width = max(len(t.tab) for t in res.tabs)
+        for t in res.tabs:
+            click.echo(f"  {t.state:8} {t.tab.ljust(width)}  {t.detail}")
+        healthy = healthy and res.healthy
+    if not healthy:
+        raise SystemExit(EXIT_PARTIAL)
+
+
+@cli.command()
 @click.argument("directory", type=click.Path(path_type=Path))
 @click.pass_obj
 @boundary

@@ -16,6 +16,12 @@ class Workbook(Protocol):
     workbook that changed since the read (``ConcurrentEdit``)."""
 
     location: str  # what to show a person: a path or a URL
+    title: str  # the spreadsheet's title, or the file's name
+
+    @property
+    def account(self) -> str | None:
+        """Who sheetsync acts as, where that is an account (a service account)."""
+        ...
 
     def __enter__(self) -> Workbook: ...
 

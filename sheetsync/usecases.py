@@ -343,3 +343,54 @@ def status(team: Team, today: date) -> StatusResult:
                 msg = f"tab '{rep.tab}': no page yet; run sheetsync init or rollover"
                 reps.append(RepSummary(rep.name, rep.tab, error=msg))
         return StatusResult(team.name, wb.location, period_of(today, team.cadence).label, reps)
+
+
+# --- check -------------------------------------------------------------------------
+
+
+@dataclass
+class TabCheck:
+    tab: str
+    state: str  # ok | error | missing | other
+    detail: str
+
+
+@dataclass
+class CheckResult:
+    team: str
+    location: str
+    title: str
+    account: str | None
+    tabs: list[TabCheck]
+
+    @property
+    def healthy(self) -> bool:
+        return all(t.state in ("ok", "other") for t in self.tabs)
+
+
+def check(team: Team) -> CheckResult:
+    """Config, credentials and access, then every tab: is it a healthy rep page?"""
+    with open_workbook(team.workbook) as wb:
+        snap, pages, errors = load_pages(team, wb)
+        tabs: list[TabCheck] = []
+        for rep in team.reps:
+            if rep.name in errors:
+                tabs.append(TabCheck(rep.tab, "error", errors[rep.name]))
+            elif rep.name in pages:
+                page = pages[rep.name]
+                note = f"; {len(page.warnings)} warnings" if page.warnings else ""
+                tabs.append(
+                    TabCheck(rep.tab, "ok", f"{rep.name}'s page for {page.period_label}{note}")
+                )
+            else:
+                tabs.append(TabCheck(rep.tab, "missing", "no page yet; run sheetsync init"))
+        for tab, role in (("History", "history"), ("_sheetsync", "ledger"), ("Team", "team view")):
+            if tab in snap.titles:
+                tabs.append(TabCheck(tab, "ok", f"sheetsync's {role}"))
+            else:
+                tabs.append(TabCheck(tab, "missing", "run sheetsync init"))
+        known = {t.tab for t in tabs}
+        for title in snap.titles:
+            if title not in known:
+                tabs.append(TabCheck(title, "other", "not a sheetsync tab; left alone"))
+        return CheckResult(team.name, wb.location, wb.title, wb.account, tabs)

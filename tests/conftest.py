@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import responses
 
 from sheetsync.config import load_template
 from sheetsync.domain.template import Template
+from tests.fakes.sheets_api import FakeSheetsApi
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,3 +41,37 @@ def config_file(tmp_path: Path) -> Path:
     path = tmp_path / "config.yaml"
     path.write_text(CONFIG, encoding="utf-8")
     return path
+
+
+@pytest.fixture
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The retry client's waits, recorded instead of slept."""
+    from sheetsync.adapters.google_http import RetryingHTTPClient
+
+    waited: list[float] = []
+    monkeypatch.setattr(RetryingHTTPClient, "sleep", staticmethod(waited.append))
+    return waited
+
+
+@pytest.fixture
+def fake_google() -> Iterator[FakeSheetsApi]:
+    """The fake Sheets API and token endpoint, answering every request to Google."""
+    fake = FakeSheetsApi()
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        fake.install(mock)
+        yield fake
+
+
+@pytest.fixture(params=["xlsx", "google"])
+def backend(
+    request: pytest.FixtureRequest, tmp_path: Path, sleeps: list[float]
+) -> Iterator[Backend]:  # noqa: F821
+    from tests.backends import XlsxBackend
+
+    if request.param == "xlsx":
+        yield XlsxBackend(tmp_path)
+        return
+    fake = request.getfixturevalue("fake_google")
+    from tests.backends import GoogleBackend
+
+    yield GoogleBackend(tmp_path, fake)

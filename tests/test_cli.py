@@ -9,166 +9,133 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from openpyxl import load_workbook
 
 from sheetsync.cli import cli
+from tests.backends import Backend, XlsxBackend
 
 
 def run(config: Path, *args: str, today: str = "2026-10-05") -> Result:
     return CliRunner().invoke(cli, ["--config", str(config), "--today", today, *args])
 
 
-def cells(path: Path, tab: str) -> list[tuple[object, ...]]:
-    return [tuple(r) for r in load_workbook(path)[tab].iter_rows(values_only=True)]
-
-
-def set_cell(path: Path, tab: str, find: str, col: int, value: object) -> None:
-    wb = load_workbook(path)
-    ws = wb[tab]
-    for row in ws.iter_rows():
-        if any(c.value == find for c in row):
-            row[col - 1].value = value
-            wb.save(path)
-            return
-    raise AssertionError(f"{find} not on {tab}")
-
-
-def type_row(path: Path, tab: str, section_marker: str, values: list[object]) -> None:
-    """Type into the first blank row of a section, as a person would."""
-    wb = load_workbook(path)
-    ws = wb[tab]
-    start = next(c.row for c in ws["A"] if c.value == section_marker)
-    r = start + 2
-    while any(ws.cell(r, c).value not in (None, False) for c in range(2, 8)):
-        r += 1
-    for i, v in enumerate(values, start=2):
-        ws.cell(r, i).value = v
-    wb.save(path)
-
-
-def test_init_creates_every_tab_and_never_touches_existing(config_file: Path) -> None:
-    res = run(config_file, "init")
+def test_init_creates_every_tab_and_never_touches_existing(backend: Backend) -> None:
+    res = run(backend.config, "init")
     assert res.exit_code == 0, res.output
-    book = config_file.parent / "team.xlsx"
-    wb = load_workbook(book)
-    assert wb.sheetnames == ["Alice Chen", "Bob", "History", "_sheetsync", "Team"]
-    assert wb["_sheetsync"].sheet_state == "hidden"
-    assert oct(book.stat().st_mode & 0o777) == "0o600"
-    set_cell(book, "Alice Chen", "Personal goal", 3, "Make club")
-    res = run(config_file, "init")
+    ours = ["Alice Chen", "Bob", "History", "_sheetsync", "Team"]
+    assert [t for t in backend.tabs() if t != "Sheet1"] == ours
+    assert backend.hidden("_sheetsync") and not backend.hidden("Alice Chen")
+    backend.set_cell("Alice Chen", "Personal goal", 3, "Make club")
+    res = run(backend.config, "init")
     assert "nothing to do" in res.output
-    assert ("Personal goal", "Make club") in [r[1:3] for r in cells(book, "Alice Chen")]
+    assert ("Personal goal", "Make club") in [r[1:3] for r in backend.cells("Alice Chen")]
 
 
-def test_rollover_carries_archives_and_is_idempotent(config_file: Path) -> None:
-    book = config_file.parent / "team.xlsx"
+def test_new_local_workbook_is_readable_by_its_owner_only(config_file: Path) -> None:
     assert run(config_file, "init").exit_code == 0
-    type_row(
-        book,
+    assert oct((config_file.parent / "team.xlsx").stat().st_mode & 0o777) == "0o600"
+
+
+def test_rollover_carries_archives_and_is_idempotent(backend: Backend) -> None:
+    assert run(backend.config, "init").exit_code == 0
+    backend.type_row(
         "Alice Chen",
         "#new_opportunities",
         ["Globex expansion", "Globex", "$12,500", "Demo", "11/27/2026"],
     )
-    type_row(
-        book,
+    backend.type_row(
         "Alice Chen",
         "#existing_opportunities",
         ["Initech deal", "Initech", "40k", "Closed won", "2026-10-20"],
     )
-    type_row(book, "Alice Chen", "#actions", ["Call the CFO", "Rep", "2026-10-10", "", "Open"])
-    type_row(book, "Alice Chen", "#wins", ['=HYPERLINK("x")'])
-    dry = run(config_file, "rollover", "--dry-run", today="2026-11-02")
+    backend.type_row("Alice Chen", "#actions", ["Call the CFO", "Rep", "2026-10-10", "", "Open"])
+    backend.type_row("Alice Chen", "#wins", ['=HYPERLINK("x")'])
+    dry = run(backend.config, "rollover", "--dry-run", today="2026-11-02")
     assert dry.exit_code == 0, dry.output
     assert "would roll 2026-10 -> 2026-11: 1 stay, 1 move, 2 archived" in dry.output
     assert "move     New opportunities: Globex expansion" in dry.output
-    assert cells(book, "Alice Chen")[3][2] == "2026-10"  # dry run wrote nothing
+    assert backend.cells("Alice Chen")[3][2] == "2026-10"  # dry run wrote nothing
 
-    res = run(config_file, "rollover", today="2026-11-02")
+    res = run(backend.config, "rollover", today="2026-11-02")
     assert res.exit_code == 0, res.output
-    page = cells(book, "Alice Chen")
+    page = backend.cells("Alice Chen")
     assert page[3][2] == "2026-11"
-    deals = [r for r in page if r[1] == "Globex expansion"]
+    deals = [r for r in page if r[1:2] == ("Globex expansion",)]
     assert len(deals) == 1 and deals[0][3] == 12500 and deals[0][8] == "2026-10"
-    action = next(r for r in page if r[1] == "Call the CFO")
+    assert deals[0][5] == date(2026, 11, 27)
+    action = next(r for r in page if r[1:2] == ("Call the CFO",))
     assert action[6:8] == ("2026-10", 1)
-    assert not [r for r in page if r[1] == "Initech deal"]
-    history = cells(book, "History")
+    assert not [r for r in page if r[1:2] == ("Initech deal",)]
+    history = backend.cells("History")
     assert history[0][:5] == ("period", "rep", "section", "id", "outcome")
     outcomes = {(r[2], r[4]) for r in history[1:]}
     assert ("existing_opportunities", "closed") in outcomes
     assert ("new_opportunities", "moved") in outcomes
     assert len(history) == 5
     assert all(r[3] for r in history[1:])  # every archived row has its id
+    wins = [r for r in history if r[2] == "wins"]
+    assert wins and '=HYPERLINK("x")' in wins[0]  # a person's formula is kept as one
 
-    before = book.read_bytes()
-    again = run(config_file, "rollover", today="2026-11-20")
+    before = backend.state()
+    again = run(backend.config, "rollover", today="2026-11-20")
     assert again.exit_code == 0
     assert "nothing to do for 2026-11" in again.output
-    assert book.read_bytes() == before
+    assert backend.state() == before
 
 
-def test_missed_periods_roll_straight_to_the_current_one(config_file: Path) -> None:
-    book = config_file.parent / "team.xlsx"
-    run(config_file, "init", today="2026-08-03")
-    type_row(book, "Bob", "#actions", ["Fix pipeline", "Rep", "", "", "Open"])
-    res = run(config_file, "rollover", today="2026-11-02")
+def test_missed_periods_roll_straight_to_the_current_one(backend: Backend) -> None:
+    run(backend.config, "init", today="2026-08-03")
+    backend.type_row("Bob", "#actions", ["Fix pipeline", "Rep", "", "", "Open"])
+    res = run(backend.config, "rollover", today="2026-11-02")
     assert "rolled 2026-08 -> 2026-11" in res.output
-    page = cells(book, "Bob")
-    assert next(r for r in page if r[1] == "Fix pipeline")[6:8] == ("2026-08", 1)
-    ledger = cells(book, "_sheetsync")
+    page = backend.cells("Bob")
+    assert next(r for r in page if r[1:2] == ("Fix pipeline",))[6:8] == ("2026-08", 1)
+    ledger = backend.cells("_sheetsync")
     assert [r[2] for r in ledger if r[0] == "rolled"] == ["2026-11", "2026-11"]
 
 
-def test_damaged_tab_stops_only_that_rep(config_file: Path) -> None:
-    book = config_file.parent / "team.xlsx"
-    run(config_file, "init")
-    wb = load_workbook(book)
-    ws = wb["Bob"]
-    row = next(c.row for c in ws["A"] if c.value == "#kpis")
-    ws.delete_rows(row + 1)
-    wb.save(book)
-    res = run(config_file, "rollover", today="2026-11-02")
+def test_damaged_tab_stops_only_that_rep(backend: Backend) -> None:
+    run(backend.config, "init")
+    row = backend.find("Bob", "#kpis")
+    backend.delete_row("Bob", row + 1)
+    res = run(backend.config, "rollover", today="2026-11-02")
     assert res.exit_code == 3
     assert f"Error: tab 'Bob' A{row + 1}: header row of section 'KPIs' is missing" in res.output
     assert "Alice Chen: rolled 2026-10 -> 2026-11" in res.output
-    assert cells(book, "Bob")[3][2] == "2026-10"
+    assert backend.cells("Bob")[3][2] == "2026-10"
 
 
-def test_renamed_tab_is_an_error_but_a_new_rep_gets_a_page(config_file: Path) -> None:
-    book = config_file.parent / "team.xlsx"
-    run(config_file, "init")
-    wb = load_workbook(book)
-    wb["Bob"].title = "Robert"
-    wb.save(book)
-    text = config_file.read_text().replace(
+def test_renamed_tab_is_an_error_but_a_new_rep_gets_a_page(backend: Backend) -> None:
+    run(backend.config, "init")
+    backend.rename("Bob", "Robert")
+    text = backend.config.read_text().replace(
         "tab: Bob}", "tab: Bob}\n      - {name: Cy Young, email: cy@example.com}"
     )
-    config_file.write_text(text)
-    res = run(config_file, "rollover", today="2026-11-02")
+    backend.config.write_text(text)
+    res = run(backend.config, "rollover", today="2026-11-02")
     assert res.exit_code == 3
     assert "tab 'Bob' A1: the tab of rep 'Bob Stone' is missing" in res.output
     assert "Cy Young: new page for 2026-11" in res.output
-    assert "Cy Young" in load_workbook(book).sheetnames
+    assert "Cy Young" in backend.tabs()
 
 
-def test_status_table_and_json(config_file: Path) -> None:
-    book = config_file.parent / "team.xlsx"
-    run(config_file, "init")
-    type_row(
-        book,
+def test_status_table_and_json(backend: Backend) -> None:
+    run(backend.config, "init")
+    backend.type_row(
         "Alice Chen",
         "#existing_opportunities",
         ["Deal", "Acme", "$20,000", "Trial", "2026-12-01"],
     )
-    res = run(config_file, "status", "--json")
+    res = run(backend.config, "status", "--json")
     assert res.exit_code == 0, res.output
     data = json.loads(res.output)[0]
     alice = data["reps"][0]
     assert (alice["rep"], alice["open_deals"], alice["pipeline"]) == ("Alice Chen", 1, 20000.0)
-    table = run(config_file, "status").output
+    table = run(backend.config, "status").output
     assert "$20,000" in table and "Alice Chen" in table
-    type_row(book, "Alice Chen", "#existing_opportunities", ["Other", "Beta", "1k", "Demo", "soon"])
-    warned = run(config_file, "status")
+    backend.type_row(
+        "Alice Chen", "#existing_opportunities", ["Other", "Beta", "1k", "Demo", "soon"]
+    )
+    warned = run(backend.config, "status")
     assert warned.exit_code == 0
     assert "Warning: tab 'Alice Chen' F" in warned.output
     assert (
@@ -223,15 +190,16 @@ def test_demo_builds_a_team_the_other_commands_accept(tmp_path: Path) -> None:
     reps = json.loads(status.output)[0]["reps"]
     assert len(reps) == 5 and all(r["period"] == "2026-11" for r in reps)
     assert all(r["open_deals"] >= 5 and r["open_actions"] >= 1 for r in reps)
-    history = cells(tmp_path / "d" / "team.xlsx", "History")
+    demo = XlsxBackend(tmp_path / "d")
+    history = demo.cells("History")
     periods = {r[0] for r in history[1:]}
     assert periods == {"2026-09", "2026-10"}
     close = history[0].index("close_date")
     northwind = [r for r in history if "Northwind renewal" in r and r[1] == "Alice Chen"]
     assert len({r[close] for r in northwind}) == 2  # close date moved between the two periods
-    page = cells(tmp_path / "d" / "team.xlsx", "Alice Chen")
-    now = next(r for r in page if r[1] == "Northwind renewal")[5]
-    assert now.date().isoformat() > max(r[close] for r in northwind)  # and moved again
+    page = demo.cells("Alice Chen")
+    now = next(r for r in page if r[1:2] == ("Northwind renewal",))[5]
+    assert now.isoformat() > max(r[close] for r in northwind)  # and moved again
     again = run(config, "rollover", today="2026-11-22")
     assert "nothing to do for 2026-11" in again.output
 
@@ -244,13 +212,14 @@ def test_workbook_saved_by_libreoffice_still_parses(config_file: Path, tmp_path:
         pytest.skip("LibreOffice is not installed (apt-get install libreoffice-calc)")
     import subprocess
 
-    book = config_file.parent / "team.xlsx"
+    xb = XlsxBackend(config_file.parent)
+    book = xb.path
     run(config_file, "init", today="2026-09-05")
-    type_row(book, "Alice Chen", "#wins", ['Won <Acme> & "friends"'])
+    xb.type_row("Alice Chen", "#wins", ['Won <Acme> & "friends"'])
     assert run(config_file, "rollover", today="2026-10-05").exit_code == 0
     deal_row = ["Deal", "Acme", "$20,000", "Trial", "2026-12-01"]
-    type_row(book, "Alice Chen", "#existing_opportunities", deal_row)
-    history_before = cells(book, "History")
+    xb.type_row("Alice Chen", "#existing_opportunities", deal_row)
+    history_before = xb.cells("History")
     assert history_before[1][:3] == ("2026-09", "Alice Chen", "wins")
     assert 'Won <Acme> & "friends"' in history_before[1]
     out = tmp_path / "lo"
@@ -272,11 +241,11 @@ def test_workbook_saved_by_libreoffice_still_parses(config_file: Path, tmp_path:
     (out / "team.xlsx").replace(book)
     res = run(config_file, "rollover", today="2026-11-02")
     assert res.exit_code == 0, res.output
-    history = cells(book, "History")
+    history = xb.cells("History")
     assert history[: len(history_before)] == history_before  # LibreOffice's rows kept
     assert [r[0] for r in history[len(history_before) :]] == ["2026-10"]
-    deal = next(r for r in cells(book, "Alice Chen") if r[1] == "Deal")
-    assert deal[3] == 20000 and deal[5].date() == date(2026, 12, 1)  # type: ignore[union-attr]
+    deal = next(r for r in xb.cells("Alice Chen") if r[1:2] == ("Deal",))
+    assert deal[3] == 20000 and deal[5] == date(2026, 12, 1)
 
 
 def test_demo_never_overwrites_a_workbook_it_did_not_make(tmp_path: Path) -> None:

@@ -87,6 +87,10 @@ class GoogleWorkbook:
         return self._identity
 
     @property
+    def account(self) -> str | None:
+        return self.identity.email
+
+    @property
     def http(self) -> RetryingHTTPClient:
         if self._client is None:
             self._client = gspread.Client(self.identity.credentials, http_client=RetryingHTTPClient)
@@ -254,7 +258,11 @@ class GoogleWorkbook:
         props = cells.sheet_properties(sheet_id, layout)
         props["gridProperties"]["rowCount"] = max(rows, grid.get("rowCount", 0))
         props["gridProperties"]["columnCount"] = max(cols, grid.get("columnCount", 0))
-        fields = "gridProperties(rowCount,columnCount,frozenRowCount,frozenColumnCount),hidden"
+        fields = ",".join(
+            f"gridProperties.{f}"
+            for f in ("rowCount", "columnCount", "frozenRowCount", "frozenColumnCount")
+        )
+        fields += ",hidden"
         if layout.tab_color:
             fields += ",tabColorStyle"
         props.pop("title")

@@ -148,6 +148,8 @@ class XlsxWorkbook:
     def __init__(self, path: Path, lock_wait: float = 10.0) -> None:
         self.path = path
         self.location = str(path)
+        self.title = path.name
+        self.account: str | None = None  # a local file is not an account
         self._lock = FileLock(path, wait=lock_wait)
         self._wb: OpenpyxlWorkbook | None = None
         self._stat: tuple[int, int] | None = None

@@ -6,18 +6,28 @@ all or nothing. Every body and query is checked against Google's discovery
 document first (``discovery.py``), every request is counted, and a test can make
 the k-th request fail.
 
+It also answers Google's OAuth token endpoint, so the real credential code runs:
+a service account's signed assertion or a person's refresh token buys an access
+token, and each request is made as the account that token belongs to. Protected
+tabs refuse cell writes from anyone who is not one of their editors (or the
+owner), for sheetsync's requests and for a person's edits alike.
+
 Known gaps (said here rather than faked): formulas are stored, never evaluated;
-FORMATTED_VALUE renders numbers without their number format.
+FORMATTED_VALUE renders numbers without their number format; conditional formats,
+charts, merges and named ranges are not emulated; the token endpoint does not
+check the assertion's signature.
 """
 
 from __future__ import annotations
 
+import base64
 import copy
 import itertools
 import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -29,6 +39,11 @@ from tests.fakes.discovery import Discovery, SchemaViolation
 from tests.fakes.fieldmask import apply_mask, parse_mask
 
 BASE = "https://sheets.googleapis.com/v4/spreadsheets"
+TOKEN_URL = "https://oauth2.googleapis.com/token"
+PROTECTED = (
+    "You are trying to edit a protected cell or object. Please contact the spreadsheet "
+    "owner to remove protection if you need to edit."
+)
 MAX_CELL_CHARS = 50_000
 Json = dict[str, Any]
 
@@ -59,6 +74,7 @@ class Sheet:
     tab_color: Json | None = None
     cells: dict[tuple[int, int], Json] = field(default_factory=dict)
     col_widths: dict[int, int] = field(default_factory=dict)
+    row_heights: dict[int, int] = field(default_factory=dict)
 
     def properties(self) -> Json:
         grid: Json = {"rowCount": self.rows, "columnCount": self.cols}
@@ -93,6 +109,19 @@ class Spreadsheet:
     title: str
     sheets: list[Sheet]
     protected: list[Json] = field(default_factory=list)
+    owner: str = "owner@example.com"
+
+    def may_edit(self, who: str | None, sheet: Sheet) -> bool:
+        if who is None or who == self.owner:
+            return True  # anonymous test clients act as the owner
+        for p in self.protected:
+            if (
+                p["range"].get("sheetId", 0) == sheet.sheet_id
+                and not p.get("warningOnly")
+                and who not in p.get("editors", {}).get("users", [])
+            ):
+                return False
+        return True
 
     def sheet(self, title: str | None = None, sheet_id: int | None = None) -> Sheet:
         for s in self.sheets:
@@ -114,6 +143,11 @@ class FakeSheetsApi:
         self.calls: list[tuple[str, str]] = []
         self.faults: dict[int, Callable[[], tuple[int, dict[str, str], str]]] = {}
         self.before: dict[int, Callable[[FakeSheetsApi], None]] = {}  # a person's edit
+        self.lost: set[int] = set()  # requests applied whose answer never arrives
+        self.tokens: dict[str, str] = {}  # access token -> account
+        self.refresh_tokens: dict[str, str] = {}  # a person's refresh token -> account
+        self.token_calls = 0
+        self.caller: str | None = None
         self._ids = itertools.count(1_000_001)
 
     # --- set-up -------------------------------------------------------------------------
@@ -130,6 +164,110 @@ class FakeSheetsApi:
         pattern = re.compile(re.escape(BASE) + r"/.*")
         for method in (responses.GET, responses.POST):
             mock.add_callback(method, pattern, callback=self._handle)
+        mock.add_callback(responses.POST, TOKEN_URL, callback=self._token)
+
+    def lose_answer(self, k: int) -> None:
+        """Apply request ``k``, then drop the connection before the answer arrives."""
+        self.lost.add(k)
+
+    # --- a person at the keyboard ---------------------------------------------------------
+
+    def type(
+        self, spreadsheet_id: str, tab: str, row: int, col: int, value: Any, who: str | None = None
+    ) -> None:
+        """A person types ``value`` into a cell (1-based row and column), as the UI
+        stores it: numbers and booleans typed, a date as a serial with a date format,
+        text starting with ``=`` as a formula."""
+        book = self.books[spreadsheet_id]
+        sheet = book.sheet(title=tab)
+        if not book.may_edit(who, sheet):
+            raise PermissionError(f"{who} may not edit {tab}: {PROTECTED}")
+        cell = sheet.cells.setdefault((row - 1, col - 1), {})
+        if value is None:
+            cell.pop("userEnteredValue", None)
+        elif isinstance(value, bool):
+            cell["userEnteredValue"] = {"boolValue": value}
+        elif isinstance(value, int | float):
+            cell["userEnteredValue"] = {"numberValue": value}
+        elif hasattr(value, "toordinal"):
+            cell["userEnteredValue"] = {"numberValue": value.toordinal() - 693594}
+            cell.setdefault("userEnteredFormat", {})["numberFormat"] = {
+                "type": "DATE",
+                "pattern": "yyyy-mm-dd",
+            }
+        elif str(value).startswith("="):
+            cell["userEnteredValue"] = {"formulaValue": str(value)}
+        else:
+            cell["userEnteredValue"] = {"stringValue": str(value)}
+
+    def grid(self, spreadsheet_id: str, tab: str) -> list[list[Any]]:
+        """A tab's values as a person sees them: numbers, booleans, text, a formula's
+        text, and a date where the cell has a date format."""
+        sheet = self.books[spreadsheet_id].sheet(title=tab)
+        rows, cols = sheet.data_extent()
+        out = []
+        for r in range(rows):
+            row = [self._typed(sheet.cells.get((r, c))) for c in range(cols)]
+            while row and row[-1] is None:
+                row.pop()
+            out.append(row)
+        return out
+
+    @staticmethod
+    def _typed(cell: Json | None) -> Any:
+        value = (cell or {}).get("userEnteredValue")
+        if not value:
+            return None
+        kind, raw = next(iter(value.items()))
+        fmt = (cell or {}).get("userEnteredFormat", {}).get("numberFormat", {})
+        if kind == "numberValue" and fmt.get("type") in ("DATE", "DATE_TIME"):
+            return date.fromordinal(int(raw) + 693594)
+        if kind == "numberValue" and float(raw).is_integer():
+            return int(raw)
+        return raw
+
+    def delete_row(self, spreadsheet_id: str, tab: str, row: int) -> None:
+        """A person deletes row ``row`` (1-based); the rows below move up."""
+        sheet = self.books[spreadsheet_id].sheet(title=tab)
+        moved: dict[tuple[int, int], Json] = {}
+        for (r, c), cell in sheet.cells.items():
+            if r != row - 1:
+                moved[(r - 1 if r >= row else r, c)] = cell
+        sheet.cells = moved
+
+    def rename(self, spreadsheet_id: str, tab: str, new: str) -> None:
+        self.books[spreadsheet_id].sheet(title=tab).title = new
+
+    # --- OAuth --------------------------------------------------------------------------
+
+    def _token(self, request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+        self.token_calls += 1
+        raw = request.body or ""
+        form = parse_qs(raw.decode() if isinstance(raw, bytes) else raw)
+        grant = form.get("grant_type", [""])[0]
+        if grant == "urn:ietf:params:oauth:grant-type:jwt-bearer":
+            payload = form["assertion"][0].split(".")[1]
+            claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+            who = str(claims["iss"])
+        elif grant == "refresh_token":
+            who_or_none = self.refresh_tokens.get(form.get("refresh_token", [""])[0])
+            if who_or_none is None:
+                body = {
+                    "error": "invalid_grant",
+                    "error_description": "Token has been expired or revoked.",
+                }
+                return 400, {"Content-Type": "application/json"}, json.dumps(body)
+            who = who_or_none
+        else:
+            return (
+                400,
+                {"Content-Type": "application/json"},
+                json.dumps({"error": "unsupported_grant_type"}),
+            )
+        token = f"ya29.fake-{len(self.tokens) + 1}"
+        self.tokens[token] = who
+        body = {"access_token": token, "expires_in": 3599, "token_type": "Bearer"}
+        return 200, {"Content-Type": "application/json"}, json.dumps(body)
 
     def fail(
         self,
@@ -153,10 +291,29 @@ class FakeSheetsApi:
         url = urlsplit(str(request.url))
         self.calls.append((str(request.method), url.path))
         k = len(self.calls)
+        auth = str(request.headers.get("Authorization", ""))
+        self.caller = self.tokens.get(auth.removeprefix("Bearer ")) if auth else None
+        if auth and self.caller is None:
+            body = {
+                "error": {
+                    "code": 401,
+                    "message": "Request had invalid authentication credentials.",
+                    "status": "UNAUTHENTICATED",
+                }
+            }
+            return 401, {"Content-Type": "application/json"}, json.dumps(body)
         if k in self.before:
             self.before[k](self)
         if k in self.faults:
             return self.faults[k]()
+        if k in self.lost:
+            self._answer(request, url)
+            raise requests.ConnectionError("Connection aborted: the answer was lost")
+        return self._answer(request, url)
+
+    def _answer(
+        self, request: requests.PreparedRequest, url: Any
+    ) -> tuple[int, dict[str, str], str]:
         query = parse_qs(url.query, keep_blank_values=True)
         path = unquote(url.path[len("/v4/spreadsheets/") :])
         try:
@@ -237,7 +394,7 @@ class FakeSheetsApi:
             entry = entries[book.sheets.index(sheet)]
             rows: list[Json] = []
             for r in range(box.r0, box.r1):
-                cells = [dict(sheet.cells.get((r, c), {})) for c in range(box.c0, box.c1)]
+                cells = [self._grid_cell(sheet.cells.get((r, c))) for c in range(box.c0, box.c1)]
                 while cells and not cells[-1]:
                     cells.pop()
                 rows.append({"values": cells} if cells else {})
@@ -253,6 +410,18 @@ class FakeSheetsApi:
                 keep.append(entry)
         if ranges:
             out["sheets"] = keep  # with ranges, only the sheets they name
+
+    @staticmethod
+    def _grid_cell(cell: Json | None) -> Json:
+        """A cell as spreadsheets.get returns it: what was entered, and the format in
+        effect (the user's number format; a plain number otherwise)."""
+        if not cell:
+            return {}
+        out = copy.deepcopy(cell)
+        fmt = cell.get("userEnteredFormat", {}).get("numberFormat")
+        if "userEnteredValue" in cell and fmt:
+            out["effectiveFormat"] = {"numberFormat": copy.deepcopy(fmt)}
+        return out
 
     def resolve(self, book: Spreadsheet, text: str) -> tuple[Sheet, Box]:
         title, cells = split_range(text)
@@ -311,6 +480,8 @@ class FakeSheetsApi:
             try:
                 replies.append(handler(trial, args) or {})
             except ApiError as exc:
+                if exc.code != 400:
+                    raise
                 raise bad(f"Invalid requests[{i}].{kind}: {exc.message}") from None
         self.books[book.spreadsheet_id] = trial
         return {"spreadsheetId": book.spreadsheet_id, "replies": replies}
@@ -380,27 +551,112 @@ class FakeSheetsApi:
                     else:
                         current.pop(top, None)  # fields named but absent are cleared
 
+    def _editable(self, book: Spreadsheet, sheet_id: int) -> Sheet:
+        sheet = book.sheet(sheet_id=sheet_id)
+        if not book.may_edit(self.caller, sheet):
+            raise ApiError(403, "PERMISSION_DENIED", PROTECTED)
+        return sheet
+
+    def _box(self, sheet: Sheet, grid: Json) -> Box:
+        box = Box(
+            grid.get("startRowIndex", 0),
+            grid.get("startColumnIndex", 0),
+            grid.get("endRowIndex", sheet.rows),
+            grid.get("endColumnIndex", sheet.cols),
+        )
+        if box.r1 > sheet.rows or box.c1 > sheet.cols or box.r0 >= box.r1 or box.c0 >= box.c1:
+            raise bad(f"Range ({quote_title(sheet.title)}!{box.a1()}) exceeds grid limits.")
+        return box
+
     def _do_updateCells(self, book: Spreadsheet, args: Json) -> None:
         if "start" in args:
             start = args["start"]
-            sheet = book.sheet(sheet_id=start.get("sheetId", 0))
+            sheet = self._editable(book, start.get("sheetId", 0))
             r0, c0 = start.get("rowIndex", 0), start.get("columnIndex", 0)
         else:
-            grid = args["range"]
-            sheet = book.sheet(sheet_id=grid.get("sheetId", 0))
-            r0, c0 = grid.get("startRowIndex", 0), grid.get("startColumnIndex", 0)
+            sheet = self._editable(book, args["range"].get("sheetId", 0))
+            box = self._box(sheet, args["range"])
+            r0, c0 = box.r0, box.c0
+            rows = args.get("rows", [])
+            fields = args.get("fields", "")
+            # the cells of the range that ``rows`` leaves out are cleared, field by field
+            for r, c in [
+                k for k in sheet.cells if box.r0 <= k[0] < box.r1 and box.c0 <= k[1] < box.c1
+            ]:
+                dr, dc = r - box.r0, c - box.c0
+                if dr >= len(rows) or dc >= len(rows[dr].get("values", [])):
+                    self._cells_at(sheet, r, c, [{"values": [{}]}], fields)
+            self._cells_at(sheet, r0, c0, rows, fields)
+            return
         self._cells_at(sheet, r0, c0, args.get("rows", []), args.get("fields", ""))
 
     def _do_appendCells(self, book: Spreadsheet, args: Json) -> None:
-        sheet = book.sheet(sheet_id=args.get("sheetId", 0))
+        sheet = self._editable(book, args.get("sheetId", 0))
         start, _ = sheet.data_extent()
         rows = args.get("rows", [])
         sheet.rows = max(sheet.rows, start + len(rows))  # appendCells adds rows as needed
         self._cells_at(sheet, start, 0, rows, args.get("fields", ""))
 
+    def _do_setDataValidation(self, book: Spreadsheet, args: Json) -> None:
+        sheet = self._editable(book, args["range"].get("sheetId", 0))
+        box = self._box(sheet, args["range"])
+        rule = args.get("rule")
+        if rule is not None:
+            condition = rule.get("condition", {})
+            if condition.get("type") == "ONE_OF_LIST" and not condition.get("values"):
+                raise bad("Invalid DataValidation: ONE_OF_LIST needs at least one value.")
+        for r in range(box.r0, box.r1):
+            for c in range(box.c0, box.c1):
+                cell = sheet.cells.setdefault((r, c), {})
+                if rule is None:
+                    cell.pop("dataValidation", None)
+                else:
+                    cell["dataValidation"] = copy.deepcopy(rule)
+
+    def _do_updateDimensionProperties(self, book: Spreadsheet, args: Json) -> None:
+        rng = args["range"]
+        sheet = self._editable(book, rng.get("sheetId", 0))
+        if args.get("fields") != "pixelSize":
+            raise bad("the fake implements updateDimensionProperties for pixelSize only")
+        size = int(args.get("properties", {}).get("pixelSize", 0))
+        columns = rng.get("dimension") == "COLUMNS"
+        limit = sheet.cols if columns else sheet.rows
+        start, end = rng.get("startIndex", 0), rng.get("endIndex", limit)
+        if not 0 <= start < end <= limit:
+            raise bad(f"Invalid dimension range {start}:{end} (grid has {limit}).")
+        for i in range(start, end):
+            (sheet.col_widths if columns else sheet.row_heights)[i] = size
+
+    def _do_addProtectedRange(self, book: Spreadsheet, args: Json) -> Json:
+        prot = copy.deepcopy(args["protectedRange"])
+        sheet = self._editable(book, prot.get("range", {}).get("sheetId", 0))
+        if prot.get("warningOnly") and prot.get("editors"):
+            raise bad("Editors are not supported with warningOnly protection.")
+        prot["protectedRangeId"] = next(self._ids)
+        prot.setdefault("range", {})["sheetId"] = sheet.sheet_id
+        users = prot.setdefault("editors", {}).setdefault("users", [])
+        if self.caller and self.caller not in users:
+            users.append(self.caller)  # whoever protects a range can still edit it
+        book.protected.append(prot)
+        return {"addProtectedRange": {"protectedRange": prot}}
+
+    def _do_updateProtectedRange(self, book: Spreadsheet, args: Json) -> None:
+        new = args["protectedRange"]
+        for prot in book.protected:
+            if prot["protectedRangeId"] == new.get("protectedRangeId"):
+                sheet = book.sheet(sheet_id=prot["range"].get("sheetId", 0))
+                if not book.may_edit(self.caller, sheet):
+                    raise ApiError(403, "PERMISSION_DENIED", PROTECTED)
+                for f in [f.strip() for f in args.get("fields", "").split(",") if f.strip()]:
+                    if f not in ("editors", "description", "warningOnly"):
+                        raise bad(f"the fake does not implement updateProtectedRange field {f}")
+                    prot[f] = copy.deepcopy(new.get(f))
+                return
+        raise bad(f"No protected range with id: {new.get('protectedRangeId')}")
+
     def _do_updateSheetProperties(self, book: Spreadsheet, args: Json) -> None:
         props = args.get("properties", {})
-        sheet = book.sheet(sheet_id=props.get("sheetId", 0))
+        sheet = self._editable(book, props.get("sheetId", 0))
         fields = [f.strip() for f in args.get("fields", "").split(",") if f.strip()]
         if not fields:
             raise bad("At least one field must be specified.")
@@ -415,6 +671,10 @@ class FakeSheetsApi:
                 sheet.title = title
             elif f == "hidden":
                 sheet.hidden = bool(props.get("hidden", False))
+            elif f == "gridProperties.rowCount":
+                sheet.rows = max(1, grid.get("rowCount", 0))  # (the fake never shrinks data)
+            elif f == "gridProperties.columnCount":
+                sheet.cols = max(1, grid.get("columnCount", 0))
             elif f == "gridProperties.frozenRowCount":
                 sheet.frozen_rows = grid.get("frozenRowCount", 0)
             elif f == "gridProperties.frozenColumnCount":

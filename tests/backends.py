@@ -1,0 +1,160 @@
+"""The two workbooks behind one test interface, so that the behaviour suite runs
+against both and they cannot drift apart.
+
+``XlsxBackend`` edits a real .xlsx file with openpyxl; ``GoogleBackend`` edits the
+fake Sheets API's state as a person in the browser would, while sheetsync talks to
+it through gspread, google-auth and HTTP."""
+
+from __future__ import annotations
+
+import copy
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+
+from tests.conftest import CONFIG
+from tests.fakes.keys import service_account_file
+from tests.fakes.sheets_api import FakeSheetsApi
+
+SHEET_ID = "1SheetsyncTestSpreadsheet_0123456789"
+MANAGER = "dana@example.com"  # the spreadsheet's owner in the fake
+Row = tuple[Any, ...]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime) and value.time() == datetime.min.time():
+        return value.date()
+    return value
+
+
+class Backend:
+    name: str
+    config: Path
+
+    def tabs(self) -> list[str]:
+        raise NotImplementedError
+
+    def hidden(self, tab: str) -> bool:
+        raise NotImplementedError
+
+    def cells(self, tab: str) -> list[Row]:
+        """The tab's rows as values (dates as dates), trailing blanks dropped."""
+        raise NotImplementedError
+
+    def write(self, tab: str, row: int, col: int, value: Any) -> None:
+        """A person types into one cell (1-based)."""
+        raise NotImplementedError
+
+    def delete_row(self, tab: str, row: int) -> None:
+        raise NotImplementedError
+
+    def rename(self, tab: str, new: str) -> None:
+        raise NotImplementedError
+
+    def state(self) -> Any:
+        """Everything the workbook holds, to compare before and after a command."""
+        raise NotImplementedError
+
+    # --- built on the above -------------------------------------------------------------
+
+    def find(self, tab: str, text: str) -> int:
+        for r, row in enumerate(self.cells(tab), start=1):
+            if text in row:
+                return r
+        raise AssertionError(f"{text!r} not on {tab}")
+
+    def set_cell(self, tab: str, find: str, col: int, value: Any) -> None:
+        self.write(tab, self.find(tab, find), col, value)
+
+    def type_row(self, tab: str, marker: str, values: list[Any]) -> None:
+        """Type into the first blank row of a section, as a person would."""
+        rows = self.cells(tab)
+        r = self.find(tab, marker) + 2
+        while r <= len(rows) and any(v not in (None, False, "") for v in rows[r - 1][1:7]):
+            r += 1
+        for i, v in enumerate(values, start=2):
+            self.write(tab, r, i, v)
+
+
+class XlsxBackend(Backend):
+    name = "xlsx"
+
+    def __init__(self, folder: Path) -> None:
+        self.config = folder / "config.yaml"
+        if not self.config.exists():
+            self.config.write_text(CONFIG, encoding="utf-8")
+        self.path = folder / "team.xlsx"
+
+    def tabs(self) -> list[str]:
+        return list(load_workbook(self.path).sheetnames)
+
+    def hidden(self, tab: str) -> bool:
+        return bool(load_workbook(self.path)[tab].sheet_state == "hidden")
+
+    def cells(self, tab: str) -> list[Row]:
+        rows = [
+            tuple(_plain(v) for v in r)
+            for r in load_workbook(self.path)[tab].iter_rows(values_only=True)
+        ]
+        out = []
+        for row in rows:
+            values = list(row)
+            while values and values[-1] is None:
+                values.pop()
+            out.append(tuple(values))
+        return out
+
+    def write(self, tab: str, row: int, col: int, value: Any) -> None:
+        wb = load_workbook(self.path)
+        wb[tab].cell(row, col).value = value
+        wb.save(self.path)
+
+    def delete_row(self, tab: str, row: int) -> None:
+        wb = load_workbook(self.path)
+        wb[tab].delete_rows(row)
+        wb.save(self.path)
+
+    def rename(self, tab: str, new: str) -> None:
+        wb = load_workbook(self.path)
+        wb[tab].title = new
+        wb.save(self.path)
+
+    def state(self) -> Any:
+        return self.path.read_bytes()
+
+
+class GoogleBackend(Backend):
+    name = "google"
+
+    def __init__(self, folder: Path, fake: FakeSheetsApi) -> None:
+        self.fake = fake
+        self.book = fake.create(SHEET_ID, title="West 1:1s", tabs=("Sheet1",))
+        self.book.owner = MANAGER
+        key = service_account_file(folder)
+        self.config = folder / "config.yaml"
+        workbook = f"{{type: google, spreadsheet: {SHEET_ID}, credentials_file: {key.name}}}"
+        text = CONFIG.replace("{type: xlsx, path: team.xlsx}", workbook)
+        self.config.write_text(text, encoding="utf-8")
+
+    def tabs(self) -> list[str]:
+        return [s.title for s in self.fake.books[SHEET_ID].sheets]
+
+    def hidden(self, tab: str) -> bool:
+        return self.fake.books[SHEET_ID].sheet(title=tab).hidden
+
+    def cells(self, tab: str) -> list[Row]:
+        return [tuple(r) for r in self.fake.grid(SHEET_ID, tab)]
+
+    def write(self, tab: str, row: int, col: int, value: Any) -> None:
+        self.fake.type(SHEET_ID, tab, row, col, value, who=MANAGER)
+
+    def delete_row(self, tab: str, row: int) -> None:
+        self.fake.delete_row(SHEET_ID, tab, row)
+
+    def rename(self, tab: str, new: str) -> None:
+        self.fake.rename(SHEET_ID, tab, new)
+
+    def state(self) -> Any:
+        return copy.deepcopy(self.fake.books[SHEET_ID])
