@@ -128,14 +128,14 @@ class XlsxBackend(Backend):
 class GoogleBackend(Backend):
     name = "google"
 
-    def __init__(self, folder: Path, fake: FakeSheetsApi) -> None:
+    def __init__(self, folder: Path, fake: FakeSheetsApi, config: str = CONFIG) -> None:
         self.fake = fake
         self.book = fake.create(SHEET_ID, title="West 1:1s", tabs=("Sheet1",))
         self.book.owner = MANAGER
         key = service_account_file(folder)
         self.config = folder / "config.yaml"
         workbook = f"{{type: google, spreadsheet: {SHEET_ID}, credentials_file: {key.name}}}"
-        text = CONFIG.replace("{type: xlsx, path: team.xlsx}", workbook)
+        text = config.replace("{type: xlsx, path: team.xlsx}", workbook)
         self.config.write_text(text, encoding="utf-8")
 
     def tabs(self) -> list[str]:

@@ -18,9 +18,11 @@ landed; otherwise the batch is sent again, a bounded number of times.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 import zlib
 from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
 from types import TracebackType
 from typing import Any
 
@@ -41,8 +43,10 @@ from sheetsync.adapters.google_http import (
 from sheetsync.config import WorkbookConfig
 from sheetsync.domain.layout import SheetLayout
 from sheetsync.domain.plan import Grid, Snapshot, WritePlan
-from sheetsync.errors import ConcurrentEdit, SheetsyncError, WorkbookError
+from sheetsync.errors import ConcurrentEdit, SheetsyncError, WorkbookBusy, WorkbookError
 
+LOCK_NOTE = "sheetsync lock"
+LOCK_STALE = timedelta(minutes=10)  # a lock this old was left by a run that died
 LEDGER_TAB = "_sheetsync"
 HISTORY_TAB = "History"
 PROTECTION_NOTE = "sheetsync: "
@@ -77,6 +81,10 @@ class GoogleWorkbook:
         self._meta: dict[str, Json] = {}  # title -> sheet entry (properties, protectedRanges)
         self._grids: dict[str, Grid] = {}  # what the last read saw, for the people-win check
         self._ready = False
+        self.run_id = uuid.uuid4().hex[:8]
+        self._locks: dict[str, int] = {}  # tab -> id of the lock this run holds on it
+        self._stale: list[int] = []  # locks left behind by a run that died
+        self._busy: str | None = None  # another run's live lock
 
     # --- plumbing ---------------------------------------------------------------------------
 
@@ -114,6 +122,14 @@ class GoogleWorkbook:
         tb: TracebackType | None,
     ) -> None:
         self._grids = {}
+        if self._locks:  # the command stopped before its write: give the tabs back
+            unlock = [self._unlock(i) for i in self._locks.values()]
+            # best effort: the next run removes a stale lock, and `check` shows it
+            with contextlib.suppress(
+                APIError, requests.RequestException, GoogleAuthError, SheetsyncError
+            ):
+                self.http.batch_update(self.spreadsheet_id, {"requests": unlock})
+            self._locks = {}
 
     def _load_metadata(self) -> None:
         """The tab list, sizes and protection: the request gspread makes on opening a
@@ -122,6 +138,32 @@ class GoogleWorkbook:
         raw = self._call(self.http.fetch_sheet_metadata, self.spreadsheet_id, params)
         self.title = raw.get("properties", {}).get("title", "")
         self._meta = {s["properties"]["title"]: s for s in raw.get("sheets", [])}
+        self._locks, self._stale, self._busy = {}, [], None
+        now = datetime.now(timezone.utc)
+        for title, entry in self._meta.items():
+            for prot in entry.get("protectedRanges", []):
+                parts = str(prot.get("description", "")).split()
+                if " ".join(parts[:2]) != LOCK_NOTE or len(parts) < 4:
+                    continue
+                try:
+                    since = datetime.fromisoformat(parts[3])
+                except ValueError:
+                    since = now - LOCK_STALE
+                if parts[2] == self.run_id:
+                    self._locks[title] = int(prot["protectedRangeId"])
+                elif now - since < LOCK_STALE:
+                    self._busy = f"another sheetsync run has been writing since {parts[3]}"
+                else:
+                    self._stale.append(int(prot["protectedRangeId"]))
+
+    def locks(self) -> dict[str, str]:
+        """Tabs locked by a sheetsync write, live or left behind: for ``check``."""
+        out: dict[str, str] = {}
+        for title, entry in self._meta.items():
+            for prot in entry.get("protectedRanges", []):
+                if str(prot.get("description", "")).startswith(LOCK_NOTE):
+                    out[title] = str(prot["description"])
+        return out
 
     def _sheet_id(self, title: str) -> int:
         return int(self._meta[title]["properties"].get("sheetId", 0))
@@ -162,12 +204,19 @@ class GoogleWorkbook:
         if not self._ready:
             raise WorkbookError(f"{self.location}: internal: write without a read first")
         self._ready = False
+        if self._busy:
+            raise WorkbookBusy(
+                f"{self.location}: {self._busy}; nothing was written, run again in a few minutes"
+            )
+        self._hold(plan)
         token = uuid.uuid4().hex[:12]
         body = {"requests": self._requests(plan, token)}
         for attempt in range(1, WRITE_ATTEMPTS + 1):
-            self._check_unchanged(plan)
+            if attempt > 1 and not self._locks:
+                self._check_unchanged(plan)
             try:
                 self.http.batch_update(self.spreadsheet_id, body)
+                self._locks, self._stale = {}, []
                 return
             except APIError as exc:
                 if 400 <= exc.response.status_code < 500:
@@ -179,6 +228,7 @@ class GoogleWorkbook:
                 raise explain(exc, self.spreadsheet_id, self.identity) from None
             try:
                 if self._landed(token):
+                    self._locks, self._stale = {}, []
                     return
             except SheetsyncError:
                 raise GoogleUnavailable(
@@ -201,6 +251,75 @@ class GoogleWorkbook:
                 "written, run the command again"
             )
         return exc
+
+    def _hold(self, plan: WritePlan) -> None:
+        """People win. Lock the tabs about to be overwritten (a protected range only
+        this service account may edit) and, in the same request, read them back: an
+        edit made before the lock shows in what comes back, and one after it is
+        refused by Google, so none is lost. The write removes the locks. Without a
+        service account (a person's own token) the tabs are re-read instead."""
+        if not self.identity.email:
+            self._check_unchanged(plan)
+            return
+        titles = [
+            layout.title
+            for layout in plan.replace
+            if layout.title in self._grids and layout.title not in self._locks
+        ]
+        if not titles:
+            return
+        at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        note = f"{LOCK_NOTE} {self.run_id} {at} (a sheetsync write in progress)"
+        body = {
+            "requests": [
+                {
+                    "addProtectedRange": {
+                        "protectedRange": {
+                            "range": {"sheetId": self._sheet_id(t)},
+                            "description": note,
+                            "warningOnly": False,
+                            "editors": {"users": [self.identity.email]},
+                        }
+                    }
+                }
+                for t in titles
+            ],
+            "includeSpreadsheetInResponse": True,
+            "responseRanges": [quoted(t) for t in titles],
+            "responseIncludeGridData": True,
+        }
+        fields = (
+            "replies.addProtectedRange.protectedRange.protectedRangeId,"
+            "updatedSpreadsheet.sheets(properties.title,"
+            f"data.rowData.values({cells.READ_CELL_FIELDS}))"
+        )
+        url = f"https://sheets.googleapis.com/v4/spreadsheets/{self.spreadsheet_id}:batchUpdate"
+        try:
+            answer = self.http.request("post", url, json=body, params={"fields": fields}).json()
+        except (APIError, requests.RequestException) as exc:
+            if isinstance(exc, APIError) and 400 <= exc.response.status_code < 500:
+                raise explain(exc, self.spreadsheet_id, self.identity) from None
+            raise ConcurrentEdit(  # unknown whether the locks landed: read again
+                f"{self.location}: locking the tabs failed ({describe(exc)})"
+            ) from None
+        for title, reply in zip(titles, answer.get("replies", []), strict=False):
+            self._locks[title] = int(
+                reply["addProtectedRange"]["protectedRange"]["protectedRangeId"]
+            )
+        fresh = {
+            e.get("properties", {}).get("title", ""): cells.read_grid(e.get("data", []))
+            for e in answer.get("updatedSpreadsheet", {}).get("sheets", [])
+        }
+        changed = tuple(t for t in titles if fresh.get(t) != self._grids[t])
+        if changed:
+            raise ConcurrentEdit(
+                f"{', '.join(repr(t) for t in changed)} changed while sheetsync was running",
+                changed,
+            )
+
+    @staticmethod
+    def _unlock(lock_id: int) -> Json:
+        return {"deleteProtectedRange": {"protectedRangeId": lock_id}}
 
     def _check_unchanged(self, plan: WritePlan) -> None:
         """People win: re-read the tabs about to be overwritten, just before the write."""
@@ -240,6 +359,7 @@ class GoogleWorkbook:
         at = next((str(row[3]) for row in ledger if len(row) > 3), "")
         ledger.append(["write", "", "", at, f"{len(out)} changes; id {token}"])
         out.append(self._append(LEDGER_TAB, ids, ledger))
+        out += [self._unlock(i) for i in [*self._locks.values(), *self._stale]]
         return out
 
     def _add(self, layout: SheetLayout, ids: dict[str, int], taken: set[int]) -> list[Json]:

@@ -24,6 +24,7 @@ import base64
 import copy
 import itertools
 import json
+import pickle
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -333,7 +334,8 @@ class FakeSheetsApi:
         if method == "POST" and path.endswith(":batchUpdate"):
             self.discovery.check_query("sheets.spreadsheets.batchUpdate", query)
             self.discovery.check_body("sheets.spreadsheets.batchUpdate", body)
-            return self.batch_update(self._book(path[: -len(":batchUpdate")]), body)
+            out = self.batch_update(self._book(path[: -len(":batchUpdate")]), body)
+            return self._masked(out, query)
         if method == "GET" and path.endswith("/values:batchGet"):
             self.discovery.check_query("sheets.spreadsheets.values.batchGet", query)
             book = self._book(path[: -len("/values:batchGet")])
@@ -353,13 +355,18 @@ class FakeSheetsApi:
             out = self.metadata(book)
             if query.get("includeGridData", ["false"])[0] == "true":
                 self._add_grid_data(book, out, query.get("ranges", []))
-            if "fields" in query:
-                try:
-                    out = apply_mask(out, parse_mask(query["fields"][0]))
-                except ValueError as exc:
-                    raise bad(str(exc)) from None
-            return out
+            return self._masked(out, query)
         raise ApiError(404, "NOT_FOUND", f"the fake has no {method} {path}")
+
+    @staticmethod
+    def _masked(out: Json, query: dict[str, list[str]]) -> Json:
+        """The ``fields`` system parameter: a partial response, on any method."""
+        if "fields" not in query:
+            return out
+        try:
+            return dict(apply_mask(out, parse_mask(query["fields"][0])))
+        except ValueError as exc:
+            raise bad(str(exc)) from None
 
     def _book(self, spreadsheet_id: str) -> Spreadsheet:
         book = self.books.get(spreadsheet_id)
@@ -393,8 +400,14 @@ class FakeSheetsApi:
         for sheet, box in wanted:
             entry = entries[book.sheets.index(sheet)]
             rows: list[Json] = []
-            for r in range(box.r0, box.r1):
-                cells = [self._grid_cell(sheet.cells.get((r, c))) for c in range(box.c0, box.c1)]
+            # past the last cell that holds anything, every row would come out empty
+            last_r = max((r for r, _ in sheet.cells), default=-1) + 1
+            last_c = max((c for _, c in sheet.cells), default=-1) + 1
+            for r in range(box.r0, min(box.r1, last_r)):
+                cells = [
+                    self._grid_cell(sheet.cells.get((r, c)))
+                    for c in range(box.c0, min(box.c1, last_c))
+                ]
                 while cells and not cells[-1]:
                     cells.pop()
                 rows.append({"values": cells} if cells else {})
@@ -417,10 +430,10 @@ class FakeSheetsApi:
         effect (the user's number format; a plain number otherwise)."""
         if not cell:
             return {}
-        out = copy.deepcopy(cell)
+        out = dict(cell)  # shallow: the answer is serialised before anyone could change it
         fmt = cell.get("userEnteredFormat", {}).get("numberFormat")
         if "userEnteredValue" in cell and fmt:
-            out["effectiveFormat"] = {"numberFormat": copy.deepcopy(fmt)}
+            out["effectiveFormat"] = {"numberFormat": fmt}
         return out
 
     def resolve(self, book: Spreadsheet, text: str) -> tuple[Sheet, Box]:
@@ -470,7 +483,8 @@ class FakeSheetsApi:
     # --- batchUpdate ------------------------------------------------------------------------
 
     def batch_update(self, book: Spreadsheet, body: Json) -> Json:
-        trial = copy.deepcopy(book)  # all or nothing: work on a copy, keep it only on success
+        # all or nothing: work on a copy, keep it only on success (pickle: a fast deep copy)
+        trial: Spreadsheet = pickle.loads(pickle.dumps(book))
         replies = []
         for i, request in enumerate(body.get("requests", [])):
             kind, args = next(iter(request.items()))
@@ -484,7 +498,15 @@ class FakeSheetsApi:
                     raise
                 raise bad(f"Invalid requests[{i}].{kind}: {exc.message}") from None
         self.books[book.spreadsheet_id] = trial
-        return {"spreadsheetId": book.spreadsheet_id, "replies": replies}
+        out: Json = {"spreadsheetId": book.spreadsheet_id, "replies": replies}
+        if body.get("includeSpreadsheetInResponse"):
+            updated = self.metadata(trial)
+            if body.get("responseIncludeGridData") or body.get("responseRanges"):
+                ranges = body.get("responseRanges", [])
+                if body.get("responseIncludeGridData"):
+                    self._add_grid_data(trial, updated, ranges)
+            out["updatedSpreadsheet"] = updated
+        return out
 
     def _do_addSheet(self, book: Spreadsheet, args: Json) -> Json:
         props = args.get("properties", {})
@@ -653,6 +675,16 @@ class FakeSheetsApi:
                     prot[f] = copy.deepcopy(new.get(f))
                 return
         raise bad(f"No protected range with id: {new.get('protectedRangeId')}")
+
+    def _do_deleteProtectedRange(self, book: Spreadsheet, args: Json) -> None:
+        for prot in book.protected:
+            if prot["protectedRangeId"] == args.get("protectedRangeId"):
+                sheet = book.sheet(sheet_id=prot["range"].get("sheetId", 0))
+                if not book.may_edit(self.caller, sheet):
+                    raise ApiError(403, "PERMISSION_DENIED", PROTECTED)
+                book.protected.remove(prot)
+                return
+        raise bad(f"No protected range with id: {args.get('protectedRangeId')}")
 
     def _do_updateSheetProperties(self, book: Spreadsheet, args: Json) -> None:
         props = args.get("properties", {})
