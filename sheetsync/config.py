@@ -143,6 +143,10 @@ class _Reader:
         text = str(value).strip()
         if not text or any(ord(ch) < 32 for ch in text):
             raise self.fail(path, f"'{path[-1]}' must be non-empty text on one line")
+        if any(0xD800 <= ord(ch) <= 0xDFFF for ch in text):
+            raise self.fail(
+                path, f"'{path[-1]}' holds a broken escape (write the character itself)"
+            )
         return text
 
     def email(self, value: Any, path: tuple[str | int, ...]) -> str:

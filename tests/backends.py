@@ -104,6 +104,8 @@ class XlsxBackend(Backend):
             while values and values[-1] is None:
                 values.pop()
             out.append(tuple(values))
+        while out and not out[-1]:
+            out.pop()
         return out
 
     def write(self, tab: str, row: int, col: int, value: Any) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,12 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 import responses
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from tests.backends import MANAGER, SHEET_ID, GoogleBackend, XlsxBackend
 from tests.conftest import CONFIG
-from tests.fakes.keys import SERVICE_ACCOUNT, authorized_user_file
+from tests.fakes.keys import SERVICE_ACCOUNT
 from tests.fakes.sheets_api import FakeSheetsApi
 from tests.test_cli import run
 
@@ -43,9 +43,7 @@ def google(folder: Path, config: str = CONFIG) -> Iterator[GoogleBackend]:
 
 
 def team_of(n: int) -> str:
-    reps = "".join(
-        f"      - {{name: Rep {i:03d}, email: rep{i}@example.com}}\n" for i in range(n)
-    )
+    reps = "".join(f"      - {{name: Rep {i:03d}, email: rep{i}@example.com}}\n" for i in range(n))
     return CONFIG.split("    reps:\n")[0] + "    reps:\n" + reps
 
 
@@ -93,3 +91,97 @@ def test_requests_do_not_grow_with_the_team(tmp_path: Path, reps: int, sleeps: l
         carried = [r for r in g.cells("History")[1:] if r[4] == "carried"]
         assert len(carried) == reps
     assert sleeps == []
+
+
+def test_page_on_google_looks_like_the_xlsx_page(tmp_path: Path) -> None:
+    (tmp_path / "local").mkdir()
+    local = XlsxBackend(tmp_path / "local")
+    assert run(local.config, "init").exit_code == 0
+    with google(tmp_path / "g") as g:
+        assert run(g.config, "init").exit_code == 0
+        for tab in ("Alice Chen", "Bob", "History"):
+            assert g.cells(tab) == local.cells(tab), tab
+        book = g.fake.books[SHEET_ID]
+        sheet = book.sheet(title="Alice Chen")
+        assert sheet.frozen_rows == 1 and sheet.frozen_cols == 1
+        rows = g.cells("Alice Chen")
+        send = g.find("Alice Chen", "Send recap")
+        assert sheet.cells[(send - 1, 2)]["dataValidation"]["condition"]["type"] == "BOOLEAN"
+        meeting = g.find("Alice Chen", "Meeting date")
+        fmt = sheet.cells[(meeting - 1, 2)]["userEnteredFormat"]["numberFormat"]
+        assert fmt == {"type": "DATE", "pattern": "d mmm yyyy"}
+        header = g.find("Alice Chen", "#new_opportunities") + 1
+        stage_col = rows[header - 1].index("Stage")
+        rule = sheet.cells[(header, stage_col)]["dataValidation"]
+        assert rule["condition"]["type"] == "ONE_OF_LIST"
+        choices = [v["userEnteredValue"] for v in rule["condition"]["values"]]
+        ws = load_workbook(local.path)["Alice Chen"]
+        cell = f"{get_column_letter(stage_col + 1)}{header + 1}"
+        xlsx_rule = next(v for v in ws.data_validations.dataValidation if cell in v.sqref)
+        assert xlsx_rule.formula1 == '"' + ",".join(choices) + '"'
+        assert "Closed won" in choices
+        assert sheet.col_widths and book.sheet(title="_sheetsync").hidden
+
+
+def test_tabs_are_protected_for_the_rep_the_manager_and_sheetsync(tmp_path: Path) -> None:
+    with google(tmp_path) as g:
+        assert run(g.config, "init").exit_code == 0
+        book = g.fake.books[SHEET_ID]
+        editors = {
+            book.sheet(sheet_id=p["range"]["sheetId"]).title: sorted(p["editors"]["users"])
+            for p in book.protected
+        }
+        assert editors["Alice Chen"] == sorted(["alice@example.com", MANAGER, SERVICE_ACCOUNT])
+        for tab in ("History", "Team", "_sheetsync"):
+            assert editors[tab] == sorted([MANAGER, SERVICE_ACCOUNT])
+        goal = g.find("Alice Chen", "Personal goal")
+        g.fake.type(SHEET_ID, "Alice Chen", goal, 3, "Make club", who="alice@example.com")
+        with pytest.raises(PermissionError):
+            g.fake.type(SHEET_ID, "Alice Chen", goal, 3, "Bob was here", who="bob@example.com")
+        with pytest.raises(PermissionError):
+            g.fake.type(SHEET_ID, "History", 2, 1, "2020-01", who="alice@example.com")
+        assert run(g.config, "rollover", today="2026-11-02").exit_code == 0
+        assert ("Personal goal", "Make club") in [r[1:3] for r in g.cells("Alice Chen")]
+        assert len(book.protected) == len(g.fake.books[SHEET_ID].protected)  # no lock left
+
+
+def test_text_stays_text_and_a_typed_formula_stays_a_formula(tmp_path: Path) -> None:
+    with google(tmp_path) as g:
+        run(g.config, "init")
+        risky = ["+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "=1+1 (typed as text)"]
+        for text in risky:
+            g.type_row("Alice Chen", "#actions", [text, "Rep", "", "", "Open"])
+        row = g.find("Alice Chen", "#actions") + 2
+        sheet = g.fake.books[SHEET_ID].sheet(title="Alice Chen")
+        sheet.cells[(row + 3 - 1, 1)]["userEnteredValue"] = {"stringValue": risky[3]}
+        g.type_row("Alice Chen", "#wins", ['=HYPERLINK("https://example.com","deck")'])
+        assert run(g.config, "rollover", today="2026-11-02").exit_code == 0
+        sheet = g.fake.books[SHEET_ID].sheet(title="Alice Chen")
+        kept = {
+            next(iter(c["userEnteredValue"].values())): next(iter(c["userEnteredValue"]))
+            for c in sheet.cells.values()
+            if "userEnteredValue" in c
+        }
+        for text in risky:
+            assert kept[text] == "stringValue", text
+        history = g.fake.books[SHEET_ID].sheet(title="History")
+        formulas = [
+            c["userEnteredValue"]["formulaValue"]
+            for c in history.cells.values()
+            if "formulaValue" in c.get("userEnteredValue", {})
+        ]
+        assert formulas == ['=HYPERLINK("https://example.com","deck")']
+
+
+@pytest.mark.parametrize("title", ["O'Brien", "Zoë 🚀", "Анна", "佐藤", "CO2", "R1C1", "Team A!"])
+def test_awkward_tab_titles(tmp_path: Path, title: str) -> None:
+    config = CONFIG.replace("tab: Bob}", f"tab: {json.dumps(title, ensure_ascii=False)}}}")
+    with google(tmp_path, config) as g:
+        assert run(g.config, "init").exit_code == 0
+        g.type_row(title, "#actions", ["Ship it", "Rep", "", "", "Open"])
+        res = run(g.config, "rollover", today="2026-11-02")
+        assert res.exit_code == 0, res.output
+        assert g.cells(title)[3][2] == "2026-11"
+        status = run(g.config, "status", "--json", today="2026-11-02")
+        bob = json.loads(status.output)[0]["reps"][1]
+        assert (bob["tab"], bob["open_actions"], bob["carried_over"]) == (title, 1, 1)
