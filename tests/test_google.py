@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 import responses
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
@@ -185,3 +186,81 @@ def test_awkward_tab_titles(tmp_path: Path, title: str) -> None:
         status = run(g.config, "status", "--json", today="2026-11-02")
         bob = json.loads(status.output)[0]["reps"][1]
         assert (bob["tab"], bob["open_actions"], bob["carried_over"]) == (title, 1, 1)
+
+
+def test_a_429_is_retried_after_a_wait(tmp_path: Path, sleeps: list[float]) -> None:
+    with google(tmp_path) as g:
+        run(g.config, "init")
+        start = len(g.fake.calls)
+        g.fake.fail(start + 2, 429, RESOURCE_EXHAUSTED)
+        res = run(g.config, "status", "--json")
+        assert res.exit_code == 0, res.output
+        assert len(json.loads(res.output)[0]["reps"]) == 2
+        assert len(g.fake.calls) - start == 3 and len(sleeps) == 1
+
+
+def test_retries_are_bounded_and_end_in_one_line(tmp_path: Path, sleeps: list[float]) -> None:
+    with google(tmp_path) as g:
+        run(g.config, "init")
+        start = len(g.fake.calls)
+        for k in range(start + 1, start + 50):
+            g.fake.fail(k, 503, HTML_503, "text/html")
+        res = run(g.config, "rollover", today="2026-11-02")
+        assert res.exit_code == 1
+        assert res.output.count("\n") == 1 and "Traceback" not in res.output
+        assert "did not answer after 6 attempts" in res.output
+        assert "HTTP 503: an HTML error page" in res.output
+        assert len(g.fake.calls) - start == 6 and len(sleeps) == 5
+        assert max(sleeps) <= 16 and sum(sleeps) <= 60
+        assert g.cells("Alice Chen")[3][2] == "2026-10"  # nothing written
+
+
+def clean_rollover(folder: Path) -> dict[str, Any]:
+    with google(folder) as g:
+        run(g.config, "init")
+        with_work(g)
+        assert run(g.config, "rollover", today="2026-11-02").exit_code == 0
+        return normalised(g)
+
+
+FAULTS: dict[str, Any] = {
+    "429": lambda f, k: f.fail(k, 429, RESOURCE_EXHAUSTED),
+    "500": lambda f, k: f.fail(k, 500, '{"error": {"code": 500, "status": "INTERNAL"}}'),
+    "503 html": lambda f, k: f.fail(k, 503, HTML_503, "text/html"),
+    "reset": lambda f, k: f.fail_with(k, requests.ConnectionError("Connection reset by peer")),
+    "timeout": lambda f, k: f.fail_with(k, requests.ReadTimeout("Read timed out")),
+    "answer lost": lambda f, k: f.lose_answer(k),
+}
+
+
+@pytest.mark.parametrize("fault", list(FAULTS))
+def test_one_fault_at_any_request_of_rollover_ends_like_a_clean_run(
+    tmp_path: Path, fault: str, sleeps: list[float]
+) -> None:
+    clean = clean_rollover(tmp_path / "clean")
+    for k in (1, 2, 3, 4):  # open, read, lock + read back, write
+        with google(tmp_path / f"k{k}") as g:
+            run(g.config, "init")
+            with_work(g)
+            FAULTS[fault](g.fake, len(g.fake.calls) + k)
+            res = run(g.config, "rollover", today="2026-11-02")
+            assert res.exit_code == 0, (k, res.output)
+            assert normalised(g) == clean, k
+            keys = history_keys(g)
+            assert len(keys) == len(set(keys)) == 3, k
+            assert not [p for p in g.fake.books[SHEET_ID].protected if "lock" in p["description"]]
+
+
+@pytest.mark.parametrize("fault", list(FAULTS))
+def test_one_fault_at_any_request_of_init_ends_like_a_clean_run(
+    tmp_path: Path, fault: str, sleeps: list[float]
+) -> None:
+    with google(tmp_path / "clean") as g:
+        run(g.config, "init")
+        clean = normalised(g)
+    for k in (1, 2):  # open, write
+        with google(tmp_path / f"k{k}") as g:
+            FAULTS[fault](g.fake, k)
+            res = run(g.config, "init")
+            assert res.exit_code == 0, (k, res.output)
+            assert normalised(g) == clean, k

@@ -336,9 +336,14 @@ class GoogleWorkbook:
             )
 
     def _landed(self, token: str) -> bool:
-        if LEDGER_TAB not in self._meta:
-            return False
-        ledger = self._read_grids([LEDGER_TAB]).get(LEDGER_TAB, [])
+        """Did the write with this id land? Its ``write`` row in the ledger says so
+        (the ledger may itself have been created by that write)."""
+        try:
+            ledger = self._read_grids([LEDGER_TAB]).get(LEDGER_TAB, [])
+        except WorkbookError as exc:
+            if "Unable to parse range" in str(exc):
+                return False  # no ledger tab: the write that creates it did not land
+            raise
         return any(row and row[0] == "write" and str(row[-1]).endswith(token) for row in ledger)
 
     def _requests(self, plan: WritePlan, token: str) -> list[Json]:
