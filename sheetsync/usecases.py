@@ -351,7 +351,7 @@ def status(team: Team, today: date) -> StatusResult:
 @dataclass
 class TabCheck:
     tab: str
-    state: str  # ok | error | missing | other
+    state: str  # ok | error | missing | locked | other
     detail: str
 
 
@@ -365,7 +365,7 @@ class CheckResult:
 
     @property
     def healthy(self) -> bool:
-        return all(t.state in ("ok", "other") for t in self.tabs)
+        return all(t.state in ("ok", "other", "locked") for t in self.tabs)
 
 
 def check(team: Team) -> CheckResult:
@@ -389,6 +389,8 @@ def check(team: Team) -> CheckResult:
                 tabs.append(TabCheck(tab, "ok", f"sheetsync's {role}"))
             else:
                 tabs.append(TabCheck(tab, "missing", "run sheetsync init"))
+        for tab, note in wb.locks().items():
+            tabs.append(TabCheck(tab, "locked", f"{note}; the next sheetsync write removes it"))
         known = {t.tab for t in tabs}
         for title in snap.titles:
             if title not in known:

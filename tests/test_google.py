@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 
 from tests.backends import MANAGER, SHEET_ID, GoogleBackend, XlsxBackend
 from tests.conftest import CONFIG
-from tests.fakes.keys import SERVICE_ACCOUNT
+from tests.fakes.keys import SERVICE_ACCOUNT, authorized_user_file
 from tests.fakes.sheets_api import FakeSheetsApi
 from tests.test_cli import run
 
@@ -264,3 +264,251 @@ def test_one_fault_at_any_request_of_init_ends_like_a_clean_run(
             res = run(g.config, "init")
             assert res.exit_code == 0, (k, res.output)
             assert normalised(g) == clean, k
+
+
+def alice_edits(g: GoogleBackend) -> None:
+    """Alice, at her desk: adds a deal, ticks her action done, moves a close date."""
+    g.type_row("Alice Chen", "#existing_opportunities", ["Hooli", "Hooli", 30000, "Trial"])
+    action = g.find("Alice Chen", "Call the CFO")
+    status_col = g.cells("Alice Chen")[g.find("Alice Chen", "#actions")].index("Status") + 1
+    g.fake.type(SHEET_ID, "Alice Chen", action, status_col, "Done", who="alice@example.com")
+    deal = g.find("Alice Chen", "Globex")
+    g.fake.type(SHEET_ID, "Alice Chen", deal, 6, date(2027, 1, 15), who="alice@example.com")
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 4])
+def test_a_persons_edit_during_rollover_is_never_lost(tmp_path: Path, k: int) -> None:
+    with google(tmp_path) as g:
+        run(g.config, "init")
+        with_work(g)
+        refused: list[str] = []
+
+        def edit(fake: FakeSheetsApi) -> None:
+            try:
+                alice_edits(g)
+            except PermissionError as exc:  # Google shows the person "protected"
+                refused.append(str(exc))
+
+        g.fake.before[len(g.fake.calls) + k] = edit
+        res = run(g.config, "rollover", today="2026-11-02")
+        assert res.exit_code == 0, res.output
+        page = g.cells("Alice Chen")
+        history = g.cells("History")
+        if refused:  # after the lock: Google refused the edit, so there is nothing to lose
+            assert k == 4
+            assert not [r for r in page if "Hooli" in r]
+            return
+        hooli = [r for r in page if "Hooli" in r]
+        assert len(hooli) == 1 and hooli[0][3] == 30000
+        assert not [r for r in page if "Call the CFO" in r]  # done: archived, not carried
+        done = [r for r in history if "Call the CFO" in r]
+        assert len(done) == 1 and done[0][4] == "closed"
+        globex = next(r for r in page if "Globex" in r)
+        assert globex[5] == date(2027, 1, 15)
+
+
+def keep_typing(g: GoogleBackend, refused: list[int]) -> None:
+    """Alice retypes her goal before every request sheetsync makes."""
+    start, n = len(g.fake.calls), iter(range(1000))
+
+    def edit(fake: FakeSheetsApi) -> None:
+        row = g.find("Alice Chen", "Personal goal")
+        try:
+            fake.type(SHEET_ID, "Alice Chen", row, 3, f"goal {next(n)}", who="alice@example.com")
+        except PermissionError:
+            refused.append(len(fake.calls))
+
+    for k in range(1, 30):
+        g.fake.before[start + k] = edit
+
+
+def test_a_locked_tab_waits_for_the_write_and_keeps_the_last_edit(tmp_path: Path) -> None:
+    with google(tmp_path) as g:
+        run(g.config, "init")
+        with_work(g)
+        refused: list[int] = []
+        keep_typing(g, refused)
+        res = run(g.config, "rollover", today="2026-11-02")
+        assert res.exit_code == 0, res.output
+        assert refused  # while the tab was locked, Google said no to Alice
+        goal = next(r for r in g.cells("Alice Chen") if "Personal goal" in r)
+        assert g.cells("Alice Chen")[3][2] == "2026-11"
+        assert goal[2] == "goal 2"  # typed before the second lock: carried to the new page
+
+
+def test_with_a_persons_token_a_tab_that_keeps_changing_is_left_alone(tmp_path: Path) -> None:
+    with google(tmp_path) as g:
+        token = authorized_user_file(tmp_path, "1//refresh-dana")
+        g.fake.refresh_tokens["1//refresh-dana"] = MANAGER
+        g.config.write_text(g.config.read_text().replace("sa.json", token.name))
+        run(g.config, "init")
+        with_work(g)
+        keep_typing(g, [])
+        res = run(g.config, "rollover", today="2026-11-02")
+        assert res.exit_code == 3, res.output
+        assert "tab 'Alice Chen': someone kept editing it while sheetsync ran" in res.output
+        assert "Bob Stone: rolled 2026-10 -> 2026-11" in res.output
+        assert g.cells("Alice Chen")[3][2] == "2026-10" and g.cells("Bob")[3][2] == "2026-11"
+
+
+def test_an_expired_token_is_one_line(tmp_path: Path) -> None:
+    with google(tmp_path) as g:
+        token = authorized_user_file(tmp_path, "1//revoked")
+        g.config.write_text(g.config.read_text().replace("sa.json", token.name))
+        res = run(g.config, "status")
+        assert res.exit_code == 1
+        assert res.output == (
+            f"Error: {token}: Google refused the credentials (invalid_grant: expired or "
+            "revoked); make a new key or sign in again\n"
+        )
+        assert "not-a-real-secret" not in res.output and "1//revoked" not in res.output
+
+
+API_DISABLED = json.dumps(
+    {
+        "error": {
+            "code": 403,
+            "message": "Google Sheets API has not been used in project 123456789 before or it "
+            "is disabled. Enable it by visiting https://console.developers.google.com/apis/api/"
+            "sheets.googleapis.com/overview?project=123456789 then retry.",
+            "status": "PERMISSION_DENIED",
+        }
+    }
+)
+
+
+def test_common_access_failures_each_get_one_line_that_says_what_to_do(
+    tmp_path: Path, sleeps: list[float]
+) -> None:
+    with google(tmp_path) as g:
+        g.fake.books[SHEET_ID].shared = {MANAGER}
+        res = run(g.config, "check")
+        assert res.exit_code == 1
+        assert res.output == (
+            f"Error: spreadsheet {SHEET_ID} is not shared with {SERVICE_ACCOUNT}; open it in "
+            f"Google Sheets, click Share and add {SERVICE_ACCOUNT} as an Editor\n"
+        )
+        g.fake.books[SHEET_ID].shared = None
+
+        text = g.config.read_text()
+        g.config.write_text(text.replace(SHEET_ID, "1NoSuchSpreadsheet_abcdefghijk"))
+        res = run(g.config, "check")
+        assert res.output == (
+            "Error: no spreadsheet with id 1NoSuchSpreadsheet_abcdefghijk; check "
+            "workbook.spreadsheet in the config\n"
+        )
+        g.config.write_text(text)
+
+        g.fake.fail(len(g.fake.calls) + 1, 403, API_DISABLED)
+        res = run(g.config, "status")
+        assert res.exit_code == 1
+        assert "Error: the Google Sheets API is not enabled for project 123456789: enable it" in (
+            res.output
+        )
+
+        for k in range(len(g.fake.calls) + 1, len(g.fake.calls) + 10):
+            g.fake.fail_with(k, requests.ConnectionError("Name or service not known"))
+        res = run(g.config, "status")
+        assert res.exit_code == 1 and res.output.count("\n") == 1
+        assert "did not answer after 6 attempts" in res.output
+        assert "(connection failed)" in res.output
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        (lambda d: None, "sa.json does not exist"),
+        (lambda d: (d / "sa.json").write_text("{not json"), "sa.json is not JSON"),
+        (
+            lambda d: (d / "sa.json").write_text('{"type": "external_account"}'),
+            "is neither a service-account key nor an authorized-user token file",
+        ),
+        (
+            lambda d: (d / "sa.json").write_text(
+                '{"type": "service_account", "private_key": "-----BEGIN PRIVATE KEY-----\\nAAAA'
+                '\\n-----END PRIVATE KEY-----\\n", "client_email": "x@y.z", "token_uri": "u"}'
+            ),
+            "is not a usable service_account file",
+        ),
+    ],
+)
+def test_bad_credentials_files_are_one_line_and_quote_nothing(
+    tmp_path: Path, setup: Any, message: str
+) -> None:
+    with google(tmp_path) as g:
+        (tmp_path / "sa.json").unlink()
+        setup(tmp_path)
+        res = run(g.config, "status")
+        assert res.exit_code == 1 and res.output.count("\n") == 1, res.output
+        assert message in res.output and "workbook.credentials_file" in res.output
+        assert "AAAA" not in res.output and "PRIVATE" not in res.output
+        assert g.fake.calls == []
+
+
+def test_credentials_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with google(tmp_path) as g:
+        text = g.config.read_text().replace(", credentials_file: sa.json", "")
+        g.config.write_text(text)
+        monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+        res = run(g.config, "status")
+        assert res.exit_code == 1
+        assert "set credentials_file in the config or the environment variable" in res.output
+        monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(tmp_path / "sa.json"))
+        assert run(g.config, "init").exit_code == 0
+
+
+def test_check_reports_the_spreadsheet_and_every_tab(tmp_path: Path) -> None:
+    with google(tmp_path) as g:
+        res = run(g.config, "check")
+        assert res.exit_code == 3
+        assert "missing  Alice Chen  no page yet; run sheetsync init" in res.output
+        run(g.config, "init")
+        g.delete_row("Bob", g.find("Bob", "#kpis") + 1)
+        start = len(g.fake.calls)
+        res = run(g.config, "check")
+        assert len(g.fake.calls) - start == 2
+        assert res.exit_code == 3
+        lines = res.output.splitlines()
+        assert lines[0] == (
+            f"West: 'West 1:1s' https://docs.google.com/spreadsheets/d/{SHEET_ID}/edit "
+            f"as {SERVICE_ACCOUNT}"
+        )
+        assert "  ok       Alice Chen  Alice Chen's page for 2026-10" in lines
+        assert any(line.startswith("  error    Bob         tab 'Bob' A") for line in lines)
+        assert "  other    Sheet1      not a sheetsync tab; left alone" in lines
+
+
+def lock(g: GoogleBackend, tab: str, at: str) -> None:
+    book = g.fake.books[SHEET_ID]
+    book.protected.append(
+        {
+            "protectedRangeId": 424242,
+            "range": {"sheetId": book.sheet(title=tab).sheet_id},
+            "description": f"sheetsync lock deadbeef {at} (a sheetsync write in progress)",
+            "warningOnly": False,
+            "editors": {"users": [SERVICE_ACCOUNT]},
+        }
+    )
+
+
+def test_a_lock_left_by_a_dead_run_is_shown_and_removed(tmp_path: Path) -> None:
+    with google(tmp_path) as g:
+        run(g.config, "init")
+        lock(g, "Alice Chen", "2026-11-01T06:00:00+00:00")
+        res = run(g.config, "check")
+        assert (
+            "  locked   Alice Chen  sheetsync lock deadbeef 2026-11-01T06:00:00+00:00" in res.output
+        )
+        assert run(g.config, "rollover", today="2026-11-02").exit_code == 0
+        assert not [p for p in g.fake.books[SHEET_ID].protected if "lock" in p["description"]]
+
+
+def test_a_live_lock_of_another_run_stops_a_write_but_not_a_read(tmp_path: Path) -> None:
+    with google(tmp_path) as g:
+        run(g.config, "init")
+        lock(g, "Alice Chen", datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        assert run(g.config, "status").exit_code == 0
+        res = run(g.config, "rollover", today="2026-11-02")
+        assert res.exit_code == 1 and res.output.count("\n") == 1
+        assert "another sheetsync run has been writing since" in res.output
+        assert g.cells("Alice Chen")[3][2] == "2026-10"

@@ -207,6 +207,9 @@ class XlsxWorkbook:
             ledger = _grid(wb[LEDGER_TAB])[1:]
         return Snapshot(True, list(wb.sheetnames), grids, ledger)
 
+    def locks(self) -> dict[str, str]:
+        return {}  # a local file is locked as a whole, by the lock file beside it
+
     def write(self, plan: WritePlan) -> None:
         if plan.empty:
             return

@@ -111,6 +111,7 @@ class Spreadsheet:
     sheets: list[Sheet]
     protected: list[Json] = field(default_factory=list)
     owner: str = "owner@example.com"
+    shared: set[str] | None = None  # who it is shared with; None: anyone with the link
 
     def may_edit(self, who: str | None, sheet: Sheet) -> bool:
         if who is None or who == self.owner:
@@ -372,6 +373,9 @@ class FakeSheetsApi:
         book = self.books.get(spreadsheet_id)
         if book is None:
             raise ApiError(404, "NOT_FOUND", "Requested entity was not found.")
+        who = self.caller
+        if book.shared is not None and who not in (None, book.owner) and who not in book.shared:
+            raise ApiError(403, "PERMISSION_DENIED", "The caller does not have permission")
         return book
 
     # --- reads ---------------------------------------------------------------------------
