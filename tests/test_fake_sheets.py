@@ -209,3 +209,15 @@ def test_field_masks(api: FakeSheetsApi) -> None:
     assert apply_mask(value, parse_mask("*")) == value
     with pytest.raises(ValueError):
         parse_mask("a((b)")
+
+
+def test_values_update_and_append_parse_input_as_the_ui_does(api: FakeSheetsApi) -> None:
+    ws = client().open_by_key(SID).worksheet("Sheet1")
+    ws.update([["=1+1", "42", "text"]], "A1", value_input_option="USER_ENTERED")
+    ws.update([["=1+1", "42"]], "A2", value_input_option="RAW")
+    reply = ws.append_rows([["appended", 7]], value_input_option="RAW")
+    assert reply["updates"]["updatedRange"] == "Sheet1!A3:B3"
+    got = ws.get_all_values(value_render_option="FORMULA")
+    assert got == [["=1+1", 42, "text"], ["=1+1", "42", ""], ["appended", 7, ""]]
+    cell = api.books[SID].sheet(title="Sheet1").cells[(1, 0)]
+    assert cell["userEnteredValue"] == {"stringValue": "=1+1"}  # RAW: text stays text

@@ -107,6 +107,8 @@ class Discovery:
         props: dict[str, Any] = schema.get("properties", {})
         extra = schema.get("additionalProperties")
         for key, item in value.items():
+            if item is None and key in props:
+                continue  # proto3 JSON: null is accepted and means the default
             if key in props:
                 self.check(item, props[key], f"{path}.{key}")
             elif extra is not None:
@@ -115,7 +117,7 @@ class Discovery:
                 where = name or path
                 raise SchemaViolation(f'{path}: unknown name "{key}" in {where}')
         if name in ONE_OF:
-            kinds = [k for k in value if k in props]
+            kinds = [k for k, v in value.items() if k in props and v is not None]
             if len(kinds) != 1:
                 raise SchemaViolation(
                     f"{path}: {name} must set exactly one kind, got {kinds or 'none'}"

@@ -26,6 +26,7 @@ import itertools
 import json
 import pickle
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -150,6 +151,7 @@ class FakeSheetsApi:
         self.refresh_tokens: dict[str, str] = {}  # a person's refresh token -> account
         self.token_calls = 0
         self.caller: str | None = None
+        self.latency = 0.0  # seconds each answer takes, for the benchmarks
         self._ids = itertools.count(1_000_001)
 
     # --- set-up -------------------------------------------------------------------------
@@ -164,7 +166,7 @@ class FakeSheetsApi:
 
     def install(self, mock: responses.RequestsMock) -> None:
         pattern = re.compile(re.escape(BASE) + r"/.*")
-        for method in (responses.GET, responses.POST):
+        for method in (responses.GET, responses.POST, responses.PUT):
             mock.add_callback(method, pattern, callback=self._handle)
         mock.add_callback(responses.POST, TOKEN_URL, callback=self._token)
 
@@ -304,6 +306,8 @@ class FakeSheetsApi:
                 }
             }
             return 401, {"Content-Type": "application/json"}, json.dumps(body)
+        if self.latency:
+            time.sleep(self.latency)
         if k in self.before:
             self.before[k](self)
         if k in self.faults:
@@ -345,6 +349,16 @@ class FakeSheetsApi:
                 "spreadsheetId": book.spreadsheet_id,
                 "valueRanges": [self.values(book, r, render) for r in query.get("ranges", [])],
             }
+        if method == "PUT" and "/values/" in path:
+            self.discovery.check_query("sheets.spreadsheets.values.update", query)
+            self.discovery.check_body("sheets.spreadsheets.values.update", body)
+            book_id, rng = path.split("/values/", 1)
+            return self._values_write(self._book(book_id), rng, query, body, append=False)
+        if method == "POST" and "/values/" in path and path.endswith(":append"):
+            self.discovery.check_query("sheets.spreadsheets.values.append", query)
+            self.discovery.check_body("sheets.spreadsheets.values.append", body)
+            book_id, rng = path[: -len(":append")].split("/values/", 1)
+            return self._values_write(self._book(book_id), rng, query, body, append=True)
         if method == "GET" and "/values/" in path:
             self.discovery.check_query("sheets.spreadsheets.values.get", query)
             book_id, rng = path.split("/values/", 1)
@@ -467,6 +481,47 @@ class FakeSheetsApi:
         if rows:
             out["values"] = rows  # no key at all for an empty range
         return out
+
+    def _values_write(
+        self, book: Spreadsheet, rng: str, query: dict[str, list[str]], body: Json, append: bool
+    ) -> Json:
+        """values.update and values.append: RAW keeps strings as text; USER_ENTERED
+        parses them as the UI would (``=`` a formula, digits a number)."""
+        option = query.get("valueInputOption", [""])[0]
+        if option not in ("RAW", "USER_ENTERED"):
+            raise bad("Invalid valueInputOption: must be RAW or USER_ENTERED")
+        sheet, box = self.resolve(book, rng)
+        if not book.may_edit(self.caller, sheet):
+            raise ApiError(403, "PERMISSION_DENIED", PROTECTED)
+        rows = body.get("values", [])
+        r0 = sheet.data_extent()[0] if append else box.r0
+        if append:
+            sheet.rows = max(sheet.rows, r0 + len(rows))
+
+        def entered(v: Any) -> Json:
+            if isinstance(v, bool):
+                return {"userEnteredValue": {"boolValue": v}}
+            if isinstance(v, int | float):
+                return {"userEnteredValue": {"numberValue": v}}
+            text = str(v)
+            if option == "USER_ENTERED" and text.startswith("="):
+                return {"userEnteredValue": {"formulaValue": text}}
+            if option == "USER_ENTERED" and re.fullmatch(r"-?\d+(\.\d+)?", text):
+                return {"userEnteredValue": {"numberValue": float(text)}}
+            return {"userEnteredValue": {"stringValue": text}} if text else {}
+
+        grid = [{"values": [entered(v) for v in row]} for row in rows]
+        self._cells_at(sheet, r0, box.c0, grid, "userEnteredValue")
+        cols = max((len(r) for r in rows), default=0)
+        done = Box(r0, box.c0, r0 + len(rows), box.c0 + cols)
+        update = {
+            "spreadsheetId": book.spreadsheet_id,
+            "updatedRange": f"{quote_title(sheet.title)}!{done.a1()}",
+            "updatedRows": len(rows),
+            "updatedColumns": cols,
+            "updatedCells": sum(len(r) for r in rows),
+        }
+        return {"spreadsheetId": book.spreadsheet_id, "updates": update} if append else update
 
     @staticmethod
     def _render(cell: Json | None, render: str) -> Any:
@@ -622,6 +677,12 @@ class FakeSheetsApi:
         rows = args.get("rows", [])
         sheet.rows = max(sheet.rows, start + len(rows))  # appendCells adds rows as needed
         self._cells_at(sheet, start, 0, rows, args.get("fields", ""))
+
+    def _do_repeatCell(self, book: Spreadsheet, args: Json) -> None:
+        sheet = self._editable(book, args["range"].get("sheetId", 0))
+        box = self._box(sheet, args["range"])
+        row = {"values": [args.get("cell", {})] * (box.c1 - box.c0)}
+        self._cells_at(sheet, box.r0, box.c0, [row] * (box.r1 - box.r0), args.get("fields", ""))
 
     def _do_setDataValidation(self, book: Spreadsheet, args: Json) -> None:
         sheet = self._editable(book, args["range"].get("sheetId", 0))
