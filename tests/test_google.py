@@ -512,3 +512,17 @@ def test_a_live_lock_of_another_run_stops_a_write_but_not_a_read(tmp_path: Path)
         assert res.exit_code == 1 and res.output.count("\n") == 1
         assert "another sheetsync run has been writing since" in res.output
         assert g.cells("Alice Chen")[3][2] == "2026-10"
+
+
+def test_a_write_too_big_for_one_request_is_refused_before_sending(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sheetsync.adapters.google as adapter
+
+    monkeypatch.setattr(adapter, "MAX_BODY", 50_000)  # a page is about 45 kB
+    with google(tmp_path) as g:
+        res = run(g.config, "init")
+        assert res.exit_code == 1 and res.output.count("\n") == 1
+        assert "over the 10 MB Google accepts in one request; nothing was written" in res.output
+        assert [m for m, _ in g.fake.calls] == ["GET"]
+        assert g.tabs() == ["Sheet1"]

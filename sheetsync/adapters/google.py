@@ -19,6 +19,7 @@ landed; otherwise the batch is sent again, a bounded number of times.
 from __future__ import annotations
 
 import contextlib
+import json
 import uuid
 import zlib
 from collections.abc import Sequence
@@ -51,7 +52,12 @@ LEDGER_TAB = "_sheetsync"
 HISTORY_TAB = "History"
 PROTECTION_NOTE = "sheetsync: "
 WRITE_ATTEMPTS = 3
+MAX_BODY = 10 * 2**20  # Google refuses a request body over 10 MB
 Json = dict[str, Any]
+
+
+def encoded(body: Json) -> bytes:
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 def quoted(title: str) -> str:
@@ -128,7 +134,7 @@ class GoogleWorkbook:
             with contextlib.suppress(
                 APIError, requests.RequestException, GoogleAuthError, SheetsyncError
             ):
-                self.http.batch_update(self.spreadsheet_id, {"requests": unlock})
+                self._post({"requests": unlock})
             self._locks = {}
 
     def _load_metadata(self) -> None:
@@ -211,11 +217,18 @@ class GoogleWorkbook:
         self._hold(plan)
         token = uuid.uuid4().hex[:12]
         body = {"requests": self._requests(plan, token)}
+        size = len(encoded(body))
+        if size > MAX_BODY:
+            raise WorkbookError(
+                f"{self.location}: this write would be {size / 2**20:.1f} MB, over the 10 MB "
+                "Google accepts in one request; nothing was written. Split the team into "
+                "smaller teams in the config (each with its own spreadsheet)"
+            )
         for attempt in range(1, WRITE_ATTEMPTS + 1):
             if attempt > 1 and not self._locks:
                 self._check_unchanged(plan)
             try:
-                self.http.batch_update(self.spreadsheet_id, body)
+                self._post(body)
                 self._locks, self._stale = {}, []
                 return
             except APIError as exc:
@@ -242,6 +255,17 @@ class GoogleWorkbook:
                     "nothing was written, run the command again"
                 )
             RetryingHTTPClient.sleep(RetryingHTTPClient.policy.delay(attempt))
+
+    def _post(self, body: Json, fields: str | None = None) -> Json:
+        """One ``spreadsheets.batchUpdate``, sent as compact JSON."""
+        url = f"https://sheets.googleapis.com/v4/spreadsheets/{self.spreadsheet_id}:batchUpdate"
+        params = {"fields": fields} if fields else None
+        headers = {"Content-Type": "application/json"}
+        response = self.http.request(
+            "post", url, params=params, data=encoded(body), headers=headers
+        )
+        answer: Json = response.json()
+        return answer
 
     def _refused(self, exc: SheetsyncError) -> SheetsyncError:
         text = str(exc)
@@ -293,9 +317,8 @@ class GoogleWorkbook:
             "updatedSpreadsheet.sheets(properties.title,"
             f"data.rowData.values({cells.READ_CELL_FIELDS}))"
         )
-        url = f"https://sheets.googleapis.com/v4/spreadsheets/{self.spreadsheet_id}:batchUpdate"
         try:
-            answer = self.http.request("post", url, json=body, params={"fields": fields}).json()
+            answer = self._post(body, fields)
         except (APIError, requests.RequestException) as exc:
             if isinstance(exc, APIError) and 400 <= exc.response.status_code < 500:
                 raise explain(exc, self.spreadsheet_id, self.identity) from None

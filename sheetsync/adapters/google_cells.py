@@ -19,6 +19,7 @@ from sheetsync.domain.values import SERIAL_EPOCH, CellValue, Formula, to_serial
 Json = dict[str, Any]
 
 ISO_DATE = "yyyy-mm-dd"
+DEFAULT_FONT_SIZE = 10
 CHAR_PIXELS = 7  # one character of column width, in pixels (Arial 10)
 VALUE_FIELDS = "userEnteredValue"
 CELL_FIELDS = "userEnteredValue,userEnteredFormat,dataValidation"
@@ -30,7 +31,7 @@ READ_CELL_FIELDS = "userEnteredValue,effectiveFormat.numberFormat.type"
 
 def color(hex_color: str) -> Json:
     r, g, b = (int(hex_color[i : i + 2], 16) / 255 for i in (1, 3, 5))
-    return {"red": round(r, 4), "green": round(g, 4), "blue": round(b, 4)}
+    return {"red": round(r, 3), "green": round(g, 3), "blue": round(b, 3)}
 
 
 def number_format(pattern: str) -> Json:
@@ -61,16 +62,17 @@ def extended_value(value: CellValue) -> Json | None:
 
 
 def cell_format(style: Style) -> Json:
-    text: Json = {"fontSize": style.size, "foregroundColorStyle": {"rgbColor": color(style.color)}}
+    """Only what differs from Google's defaults (Arial 10, black, overflow)."""
+    text: Json = {"foregroundColorStyle": {"rgbColor": color(style.color)}}
+    if style.size != DEFAULT_FONT_SIZE:
+        text["fontSize"] = style.size
     if style.bold:
         text["bold"] = True
     if style.italic:
         text["italic"] = True
-    fmt: Json = {
-        "textFormat": text,
-        "verticalAlignment": "TOP",
-        "wrapStrategy": "WRAP" if style.wrap else "OVERFLOW_CELL",
-    }
+    fmt: Json = {"textFormat": text, "verticalAlignment": "TOP"}
+    if style.wrap:
+        fmt["wrapStrategy"] = "WRAP"
     if style.fill:
         fmt["backgroundColorStyle"] = {"rgbColor": color(style.fill)}
     if style.align:
@@ -116,22 +118,69 @@ def _validation_rule(v: Validation) -> Json:
 
 
 def grid_size(layout: SheetLayout) -> tuple[int, int]:
-    """(rows, columns) the tab needs: Google's defaults, or more for a big page."""
+    """(rows, columns) for the tab: the page and room to grow. Not Google's default
+    1000 x 26: a spreadsheet holds at most 10 million cells, and 200 tabs of that
+    size would take half of them."""
     cols = max([len(r) for r in layout.rows] + [len(layout.widths), 1])
-    return max(1000, len(layout.rows) + 200), max(26, cols)
+    return len(layout.rows) + 100, cols + 2
+
+
+Block = tuple[int, int, int, int, Style]  # rows r0..r1, columns c0..c1 (0-based, end excluded)
+
+
+def style_blocks(layout: SheetLayout) -> list[Block]:
+    """The layout's formats as rectangles of one style each: runs of equal styles
+    along a row, grown down while the rows below repeat them. A page's formats are
+    a few dozen rectangles, not one format per cell, which keeps the write small
+    (Google refuses a request body over 10 MB)."""
+    open_blocks: dict[tuple[int, int, Style], int] = {}
+    blocks: list[Block] = []
+    for r, row in enumerate(layout.rows):
+        runs: set[tuple[int, int, Style]] = set()
+        c = 0
+        while c < len(row):
+            end = c + 1
+            while end < len(row) and row[end].style == row[c].style:
+                end += 1
+            if row[c].style != Style():
+                runs.add((c, end, row[c].style))
+            c = end
+        for key in [k for k in open_blocks if k not in runs]:
+            blocks.append((open_blocks.pop(key), r, key[0], key[1], key[2]))
+        for key in runs:
+            open_blocks.setdefault(key, r)
+    end_row = len(layout.rows)
+    blocks += [(r0, end_row, c0, c1, st) for (c0, c1, st), r0 in open_blocks.items()]
+    return sorted(blocks, key=lambda b: (b[0], b[2]))
 
 
 def content_requests(sheet_id: int, layout: SheetLayout, clear: bool) -> list[Json]:
     """The cells, formats, validation and column widths of ``layout`` on the sheet
     ``sheet_id``. With ``clear`` every cell of the sheet is rewritten: what the
     layout does not cover is emptied, as a whole-tab replacement must."""
-    rows = [row_data([cell_data(c.value, c.style) for c in row]) for row in layout.rows]
+    rows = [row_data([cell_data(c.value) for c in row]) for row in layout.rows]
     update: Json = {"rows": rows, "fields": CELL_FIELDS}
     if clear:
         update["range"] = {"sheetId": sheet_id}
     else:
         update["start"] = {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0}
     requests: list[Json] = [{"updateCells": update}]
+    for r0, r1, c0, c1, style in style_blocks(layout):
+        requests.append(
+            {
+                "repeatCell": {
+                    "range": {
+                        "sheetId": sheet_id,
+                        "startRowIndex": r0,
+                        "endRowIndex": r1,
+                        "startColumnIndex": c0,
+                        "endColumnIndex": c1,
+                    },
+                    "cell": {"userEnteredFormat": cell_format(style)},
+                    "fields": "userEnteredFormat",
+                }
+            }
+        )
     for v in layout.validations:
         requests.append(
             {

@@ -47,6 +47,7 @@ PROTECTED = (
     "owner to remove protection if you need to edit."
 )
 MAX_CELL_CHARS = 50_000
+MAX_PAYLOAD = 10_485_760  # bytes in one request body
 Json = dict[str, Any]
 
 
@@ -312,6 +313,10 @@ class FakeSheetsApi:
             self.before[k](self)
         if k in self.faults:
             return self.faults[k]()
+        body = request.body or b""
+        if len(body) > MAX_PAYLOAD:
+            error = bad(f"Request payload size exceeds the limit: {MAX_PAYLOAD} bytes.")
+            return 400, {"Content-Type": "application/json"}, json.dumps(error.body())
         if k in self.lost:
             self._answer(request, url)
             raise requests.ConnectionError("Connection aborted: the answer was lost")
