@@ -122,6 +122,7 @@ def measure(n: int, latency: float) -> dict[str, float]:
                 plain_gspread_rollover(team, Path(tmp) / "sa.json")
             out[f"{who}_s"] = round(time.perf_counter() - t0, 2)
             out[f"{who}_requests"] = len(fake.calls) - before
+            out[f"{who}_largest_mb"] = round(max(fake.body_sizes[before:]) / 2**20, 2)
             rolled = sum(1 for r in team.reps if g.cells(r.tab)[3][2] == "2026-11")
             assert rolled == n, f"{who}: {rolled} of {n} pages rolled"
     out["request_ratio"] = round(out["plain_requests"] / out["sheetsync_requests"], 1)
@@ -140,14 +141,15 @@ def main() -> None:
         return
     print(f"one rollover, fake Sheets API answering after {args.latency * 1000:.0f} ms")
     print(
-        "| reps | sheetsync requests | sheetsync s | gspread script requests | script s "
-        "| fewer requests |"
+        "| reps | sheetsync requests | sheetsync s | largest request MB "
+        "| gspread script requests | script s | fewer requests |"
     )
-    print("|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         print(
             f"| {r['reps']} | {r['sheetsync_requests']} | {r['sheetsync_s']} | "
-            f"{r['plain_requests']} | {r['plain_s']} | {r['request_ratio']}x |"
+            f"{r['sheetsync_largest_mb']} | {r['plain_requests']} | {r['plain_s']} | "
+            f"{r['request_ratio']}x |"
         )
 
 

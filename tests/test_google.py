@@ -526,3 +526,24 @@ def test_a_write_too_big_for_one_request_is_refused_before_sending(
         assert "over the 10 MB Google accepts in one request; nothing was written" in res.output
         assert [m for m, _ in g.fake.calls] == ["GET"]
         assert g.tabs() == ["Sheet1"]
+
+
+def test_a_tab_protected_against_sheetsync_is_named_not_blamed_on_sharing(
+    tmp_path: Path,
+) -> None:
+    with google(tmp_path) as g:
+        run(g.config, "init")
+        book = g.fake.books[SHEET_ID]
+        book.protected.append(
+            {
+                "protectedRangeId": 7,
+                "range": {"sheetId": book.sheet(title="Alice Chen").sheet_id},
+                "description": "manager only",
+                "editors": {"users": [MANAGER]},
+            }
+        )
+        g.type_row("Alice Chen", "#actions", ["Call", "Rep", "", "", "Open"])
+        res = run(g.config, "rollover", today="2026-11-02")
+        assert res.exit_code == 1 and res.output.count("\n") == 1
+        assert f"is protected and {SERVICE_ACCOUNT} is not one of its editors" in res.output
+        assert g.cells("Alice Chen")[3][2] == "2026-10"

@@ -1,14 +1,15 @@
 """The team's workbook as a Google spreadsheet, through gspread.
 
-A command costs a fixed number of requests whatever the team's size: opening the
-spreadsheet (gspread's metadata fetch), one ``spreadsheets.get`` that reads every
-tab asked for and the ledger, and for a command that writes, one re-read of the
-tabs about to be overwritten and one ``spreadsheets.batchUpdate`` holding every
-change (atomic by the API's contract).
+A command costs a fixed number of requests whatever the team's size: the
+spreadsheet's metadata (the fetch gspread makes on opening one), one
+``spreadsheets.get`` that reads every tab asked for and the ledger, and for a
+command that overwrites tabs, one ``batchUpdate`` that locks them and reads them
+back, then one ``batchUpdate`` holding every change (atomic by the API's contract).
 
-People win: a tab a person changed between our read and our write is never
-overwritten; ``write`` raises ``ConcurrentEdit`` naming it, and the use case plans
-again from a fresh read.
+People win: a tab a person changed between our read and the lock is never
+overwritten; ``write`` raises ``ConcurrentEdit`` naming it and the use case plans
+again from a fresh read, while the lock keeps the tab still. Edits tried during
+the lock are refused by Google, so none is silently lost.
 
 The write carries a ``write`` row with a unique id into the ledger, in the same
 batch. When the batch fails in a way that leaves it unknown whether Google applied

@@ -219,6 +219,11 @@ def explain(exc: BaseException, sheet_id: str, identity: Identity) -> SheetsyncE
                 f"{project}: enable it at https://console.developers.google.com/apis/api/"
                 f"sheets.googleapis.com/overview?project={project} and run again"
             )
+        if status == 403 and "protected cell" in message:
+            return WorkbookError(
+                f"a tab of spreadsheet {sheet_id} is protected and {who} is not one of its "
+                "editors; add it in Data > Protect sheets and ranges, or remove that protection"
+            )
         if status == 403:
             return WorkbookError(
                 f"spreadsheet {sheet_id} is not shared with {who}; open it in Google "

@@ -153,6 +153,7 @@ class FakeSheetsApi:
         self.token_calls = 0
         self.caller: str | None = None
         self.latency = 0.0  # seconds each answer takes, for the benchmarks
+        self.body_sizes: list[int] = []  # bytes sent in each request
         self._ids = itertools.count(1_000_001)
 
     # --- set-up -------------------------------------------------------------------------
@@ -314,6 +315,7 @@ class FakeSheetsApi:
         if k in self.faults:
             return self.faults[k]()
         body = request.body or b""
+        self.body_sizes.append(len(body))
         if len(body) > MAX_PAYLOAD:
             error = bad(f"Request payload size exceeds the limit: {MAX_PAYLOAD} bytes.")
             return 400, {"Content-Type": "application/json"}, json.dumps(error.body())
