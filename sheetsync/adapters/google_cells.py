@@ -125,6 +125,16 @@ def grid_size(layout: SheetLayout) -> tuple[int, int]:
     return len(layout.rows) + 100, cols + 2
 
 
+def grid_range(sheet_id: int, r0: int, r1: int, c0: int, c1: int) -> Json:
+    """A GridRange, zero starts left out (proto3 defaults) to keep the body small."""
+    out: Json = {"sheetId": sheet_id, "endRowIndex": r1, "endColumnIndex": c1}
+    if r0:
+        out["startRowIndex"] = r0
+    if c0:
+        out["startColumnIndex"] = c0
+    return out
+
+
 Block = tuple[int, int, int, int, Style]  # rows r0..r1, columns c0..c1 (0-based, end excluded)
 
 
@@ -158,7 +168,12 @@ def content_requests(sheet_id: int, layout: SheetLayout, clear: bool) -> list[Js
     """The cells, formats, validation and column widths of ``layout`` on the sheet
     ``sheet_id``. With ``clear`` every cell of the sheet is rewritten: what the
     layout does not cover is emptied, as a whole-tab replacement must."""
-    rows = [row_data([cell_data(c.value) for c in row]) for row in layout.rows]
+    rows = []
+    for row in layout.rows:
+        values = [cell_data(c.value) for c in row]
+        while values and not values[-1]:
+            values.pop()  # the range's remaining cells are cleared anyway
+        rows.append(row_data(values))
     update: Json = {"rows": rows, "fields": CELL_FIELDS}
     if clear:
         update["range"] = {"sheetId": sheet_id}
@@ -169,13 +184,7 @@ def content_requests(sheet_id: int, layout: SheetLayout, clear: bool) -> list[Js
         requests.append(
             {
                 "repeatCell": {
-                    "range": {
-                        "sheetId": sheet_id,
-                        "startRowIndex": r0,
-                        "endRowIndex": r1,
-                        "startColumnIndex": c0,
-                        "endColumnIndex": c1,
-                    },
+                    "range": grid_range(sheet_id, r0, r1, c0, c1),
                     "cell": {"userEnteredFormat": cell_format(style)},
                     "fields": "userEnteredFormat",
                 }
@@ -185,13 +194,9 @@ def content_requests(sheet_id: int, layout: SheetLayout, clear: bool) -> list[Js
         requests.append(
             {
                 "setDataValidation": {
-                    "range": {
-                        "sheetId": sheet_id,
-                        "startRowIndex": v.first_row - 1,
-                        "endRowIndex": v.last_row,
-                        "startColumnIndex": v.column - 1,
-                        "endColumnIndex": v.column,
-                    },
+                    "range": grid_range(
+                        sheet_id, v.first_row - 1, v.last_row, v.column - 1, v.column
+                    ),
                     "rule": _validation_rule(v),
                 }
             }
