@@ -411,7 +411,15 @@ def test_common_access_failures_each_get_one_line_that_says_what_to_do(
         res = run(g.config, "status")
         assert res.exit_code == 1 and res.output.count("\n") == 1
         assert "did not answer after 6 attempts" in res.output
-        assert "(connection failed)" in res.output
+        assert "(connection failed: no network, or a proxy or firewall" in res.output
+
+        g.fake.offline = True
+        res = run(g.config, "status")
+        assert res.exit_code == 1
+        assert res.output == (
+            "Error: cannot reach Google (sheets.googleapis.com): no network, a proxy or a "
+            "firewall? run the command again when online\n"
+        )
 
 
 @pytest.mark.parametrize(

@@ -184,7 +184,7 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, requests.Timeout):
         return "timed out"
     if isinstance(exc, requests.ConnectionError):
-        return "connection failed"
+        return "connection failed: no network, or a proxy or firewall in the way?"
     return type(exc).__name__
 
 

@@ -154,6 +154,7 @@ class FakeSheetsApi:
         self.caller: str | None = None
         self.latency = 0.0  # seconds each answer takes, for the benchmarks
         self.body_sizes: list[int] = []  # bytes sent in each request
+        self.offline = False  # the token endpoint cannot be reached
         self._ids = itertools.count(1_000_001)
 
     # --- set-up -------------------------------------------------------------------------
@@ -248,6 +249,8 @@ class FakeSheetsApi:
 
     def _token(self, request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
         self.token_calls += 1
+        if self.offline:
+            raise requests.ConnectionError("Failed to resolve 'oauth2.googleapis.com'")
         raw = request.body or ""
         form = parse_qs(raw.decode() if isinstance(raw, bytes) else raw)
         grant = form.get("grant_type", [""])[0]
