@@ -254,3 +254,15 @@ def test_demo_never_overwrites_a_workbook_it_did_not_make(tmp_path: Path) -> Non
     assert res.exit_code == 1
     assert "that the demo did not make; pick an empty folder" in res.output
     assert (tmp_path / "team.xlsx").read_bytes() == b"someone's real workbook"
+
+
+def test_column_widths_a_person_set_survive_a_local_rollover(config_file: Path) -> None:
+    from openpyxl import load_workbook
+
+    run(config_file, "init")
+    book = config_file.parent / "team.xlsx"
+    wb = load_workbook(book)
+    wb["Alice Chen"].column_dimensions["B"].width = 61
+    wb.save(book)
+    assert run(config_file, "rollover", today="2026-11-02").exit_code == 0
+    assert load_workbook(book)["Alice Chen"].column_dimensions["B"].width == 61

@@ -555,3 +555,13 @@ def test_a_tab_protected_against_sheetsync_is_named_not_blamed_on_sharing(
         assert res.exit_code == 1 and res.output.count("\n") == 1
         assert f"is protected and {SERVICE_ACCOUNT} is not one of its editors" in res.output
         assert g.cells("Alice Chen")[3][2] == "2026-10"
+
+
+def test_column_widths_a_person_set_survive_a_rollover(tmp_path: Path) -> None:
+    with google(tmp_path) as g:
+        run(g.config, "init")
+        sheet = g.fake.books[SHEET_ID].sheet(title="Alice Chen")
+        assert sheet.col_widths[1] > 100  # set by init
+        sheet.col_widths[1] = 420
+        assert run(g.config, "rollover", today="2026-11-02").exit_code == 0
+        assert g.fake.books[SHEET_ID].sheet(title="Alice Chen").col_widths[1] == 420

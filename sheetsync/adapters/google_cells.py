@@ -167,7 +167,8 @@ def style_blocks(layout: SheetLayout) -> list[Block]:
 def content_requests(sheet_id: int, layout: SheetLayout, clear: bool) -> list[Json]:
     """The cells, formats, validation and column widths of ``layout`` on the sheet
     ``sheet_id``. With ``clear`` every cell of the sheet is rewritten: what the
-    layout does not cover is emptied, as a whole-tab replacement must."""
+    layout does not cover is emptied, as a whole-tab replacement must; column widths
+    are set only on a new tab, so that widths a person chose survive a rollover."""
     rows = []
     for row in layout.rows:
         values = [cell_data(c.value) for c in row]
@@ -201,6 +202,8 @@ def content_requests(sheet_id: int, layout: SheetLayout, clear: bool) -> list[Js
                 }
             }
         )
+    if clear:
+        return requests  # a tab rewritten keeps the column widths people may have set
     for i, width in enumerate(layout.widths):
         requests.append(
             {

@@ -227,10 +227,16 @@ class XlsxWorkbook:
                 _render(wb.create_sheet(layout.title), layout, styles)
         for layout in plan.replace:
             index = len(wb.sheetnames)
+            widths: dict[str, float] = {}
             if layout.title in wb.sheetnames:
                 index = wb.sheetnames.index(layout.title)
-                wb.remove(wb[layout.title])
-            _render(wb.create_sheet(layout.title, index), layout, styles)
+                old = wb[layout.title]
+                widths = {k: d.width for k, d in old.column_dimensions.items() if d.width}
+                wb.remove(old)
+            ws = wb.create_sheet(layout.title, index)
+            _render(ws, layout, styles)
+            for letter, width in widths.items():  # widths a person chose survive
+                ws.column_dimensions[letter].width = width
         new_history = b""
         if self._held is not None and plan.history:
             new_history = rows_xml(plan.history, self._held.last_row + 1)
