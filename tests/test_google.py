@@ -197,6 +197,7 @@ def test_a_429_is_retried_after_a_wait(tmp_path: Path, sleeps: list[float]) -> N
         assert res.exit_code == 0, res.output
         assert len(json.loads(res.output)[0]["reps"]) == 2
         assert len(g.fake.calls) - start == 3 and len(sleeps) == 1
+        assert set(g.fake.timeouts) == {(10.0, 60.0)}  # every request has a timeout
 
 
 def test_retries_are_bounded_and_end_in_one_line(tmp_path: Path, sleeps: list[float]) -> None:

@@ -237,5 +237,8 @@ def explain(exc: BaseException, sheet_id: str, identity: Identity) -> SheetsyncE
             return WorkbookError(
                 f"{identity.source}: Google refused the credentials (401); check the file"
             )
-        return WorkbookError(f"Google Sheets refused the request ({describe(exc)})")
+        return WorkbookError(
+            f"Google Sheets refused the request ({describe(exc)}); nothing was written. "
+            "If it happens again, report it with this line: it is a sheetsync bug"
+        )
     raise exc

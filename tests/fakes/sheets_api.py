@@ -155,6 +155,7 @@ class FakeSheetsApi:
         self.latency = 0.0  # seconds each answer takes, for the benchmarks
         self.body_sizes: list[int] = []  # bytes sent in each request
         self.offline = False  # the token endpoint cannot be reached
+        self.timeouts: list[Any] = []  # the timeout the client set on each request
         self._ids = itertools.count(1_000_001)
 
     # --- set-up -------------------------------------------------------------------------
@@ -319,6 +320,7 @@ class FakeSheetsApi:
             return self.faults[k]()
         body = request.body or b""
         self.body_sizes.append(len(body))
+        self.timeouts.append(getattr(request, "req_kwargs", {}).get("timeout"))
         if len(body) > MAX_PAYLOAD:
             error = bad(f"Request payload size exceeds the limit: {MAX_PAYLOAD} bytes.")
             return 400, {"Content-Type": "application/json"}, json.dumps(error.body())
