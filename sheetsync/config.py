@@ -33,9 +33,37 @@ class Person:
 @dataclass(frozen=True)
 class Rep:
     name: str
-    email: str
+    email: str  # as written; check ``email_error`` before mailing it
     tab: str
     quota: float | None = None
+    email_error: str | None = None  # why no mail can go to this rep, with file:line
+
+    @property
+    def mailable(self) -> bool:
+        return self.email_error is None
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str
+    port: int = 587
+    security: str = "starttls"  # starttls | tls | none
+    username: str | None = None
+    password_env: str | None = None  # the variable holding the password
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class MailConfig:
+    via: str = "outbox"  # outbox | smtp | console
+    outbox: Path | None = None
+    sender: str | None = None  # default: the manager
+    approval: bool = False  # recap only pages whose "Send recap" box is ticked
+    templates: Path | None = None  # a folder whose files override the packaged ones
+    meeting_time: str = "10:00"
+    meeting_minutes: int = 45
+    agenda_days_before: int = 2
+    smtp: SmtpConfig | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +86,7 @@ class Team:
     workbook: WorkbookConfig
     template: Template
     currency: str = "$"
+    mail: MailConfig = MailConfig()
 
     def rep(self, name: str) -> Rep:
         for rep in self.reps:
@@ -159,7 +188,7 @@ class _Reader:
 def _team(r: _Reader, data: Any, i: int, base: Path) -> Team:
     p: tuple[str | int, ...] = ("teams", i)
     allowed = {"name", "manager", "reps", "cadence", "meeting_day", "timezone", "workbook"}
-    allowed |= {"template", "currency"}
+    allowed |= {"template", "currency", "mail"}
     t = r.mapping(data, p, allowed, {"name", "manager", "reps", "workbook"})
     name = r.text(t["name"], (*p, "name"))
     m = r.mapping(t["manager"], (*p, "manager"), {"name", "email"}, {"name", "email"})
@@ -194,7 +223,7 @@ def _team(r: _Reader, data: Any, i: int, base: Path) -> Team:
     seen: dict[str, int] = {}
     for j, rd in enumerate(reps_data):
         rp = (*p, "reps", j)
-        rm = r.mapping(rd, rp, {"name", "email", "tab", "quota"}, {"name", "email"})
+        rm = r.mapping(rd, rp, {"name", "email", "tab", "quota"}, {"name"})
         rep_name = r.text(rm["name"], (*rp, "name"))
         tab = r.text(rm.get("tab", rep_name), (*rp, "tab" if "tab" in rm else "name"))
         if len(tab) > 31 or _BAD_TAB_CHARS & set(tab) or tab.startswith("'"):
@@ -210,16 +239,122 @@ def _team(r: _Reader, data: Any, i: int, base: Path) -> Team:
             not isinstance(quota, int | float) or isinstance(quota, bool) or quota < 0
         ):
             raise r.fail((*rp, "quota"), "quota must be a positive number")
-        email = r.email(rm["email"], (*rp, "email"))
-        for kind, key in (("name", rep_name), ("tab", tab), ("email", email)):
+        # a rep without a usable address still gets a page; only mail to them is skipped
+        email = ""
+        email_error: str | None = f"{r.doc.where(*rp)}: rep '{rep_name}' has no email address"
+        if "email" in rm:
+            email = r.text(rm["email"], (*rp, "email"))
+            email_error = (
+                None
+                if _EMAIL.match(email)
+                else f"{r.doc.where(*rp, 'email')}: '{email}' is not an email address"
+            )
+        keys = [("name", rep_name), ("tab", tab)] + ([("email", email)] if email else [])
+        for kind, key in keys:
             ident = f"{kind}:{key.casefold()}"
             if ident in seen:
                 raise r.fail(rp, f"duplicate rep {kind} '{key}' (also at line {seen[ident]})")
             seen[ident] = r.doc.lines[rp]
-        reps.append(Rep(rep_name, email, tab, quota))
+        reps.append(Rep(rep_name, email, tab, quota, email_error))
     currency = str(t.get("currency", "$"))
+    mail = _mail(r, t.get("mail"), (*p, "mail"), base)
     return Team(
-        name, manager, tuple(reps), cadence, meeting_day, timezone, workbook, template, currency
+        name,
+        manager,
+        tuple(reps),
+        cadence,
+        meeting_day,
+        timezone,
+        workbook,
+        template,
+        currency,
+        mail,
+    )
+
+
+_MAIL_KEYS = {
+    "via",
+    "outbox",
+    "from",
+    "approval",
+    "templates",
+    "meeting_time",
+    "meeting_minutes",
+    "agenda_days_before",
+    "smtp",
+}
+_SMTP_KEYS = {"host", "port", "security", "username", "password_env", "timeout"}
+
+
+def _mail(r: _Reader, data: Any, p: tuple[str | int, ...], base: Path) -> MailConfig:
+    if data is None:
+        return MailConfig(outbox=base / "outbox")
+    m = r.mapping(data, p, _MAIL_KEYS, set())
+    via = str(m.get("via", "outbox"))
+    if via not in ("outbox", "smtp", "console"):
+        raise r.fail((*p, "via"), f"unknown mail 'via: {via}' (one of outbox, smtp, console)")
+
+    def folder(key: str, default: str | None) -> Path | None:
+        if key not in m and default is None:
+            return None
+        raw = Path(r.text(m.get(key, default), (*p, key))).expanduser()
+        return raw if raw.is_absolute() else base / raw
+
+    sender = m.get("from")
+    if sender is not None:
+        sender = r.email(sender, (*p, "from"))
+    time_text = r.text(m.get("meeting_time", "10:00"), (*p, "meeting_time"))
+    if not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", time_text):
+        raise r.fail((*p, "meeting_time"), f"'{time_text}' is not a time like 10:00")
+    numbers = {}
+    for key, default, low, high in (
+        ("meeting_minutes", 45, 5, 480),
+        ("agenda_days_before", 2, 0, 30),
+    ):
+        value = m.get(key, default)
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise r.fail((*p, key), f"'{key}' must be a whole number from {low} to {high}")
+        numbers[key] = value
+    approval = m.get("approval", False)
+    if not isinstance(approval, bool):
+        raise r.fail((*p, "approval"), "'approval' must be true or false")
+    smtp = None
+    if "smtp" in m:
+        smtp = _smtp(r, m["smtp"], (*p, "smtp"))
+    elif via == "smtp":
+        raise r.fail(p, "mail via smtp needs an 'smtp' block (host, port, ...)")
+    return MailConfig(
+        via,
+        folder("outbox", "outbox"),
+        sender,
+        approval,
+        folder("templates", None),
+        time_text,
+        numbers["meeting_minutes"],
+        numbers["agenda_days_before"],
+        smtp,
+    )
+
+
+def _smtp(r: _Reader, data: Any, p: tuple[str | int, ...]) -> SmtpConfig:
+    s = r.mapping(data, p, _SMTP_KEYS, {"host"})
+    security = str(s.get("security", "starttls"))
+    if security not in ("starttls", "tls", "none"):
+        raise r.fail((*p, "security"), f"unknown security '{security}' (starttls, tls or none)")
+    port = s.get("port", 465 if security == "tls" else 587)
+    if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
+        raise r.fail((*p, "port"), "'port' must be a port number")
+    timeout = s.get("timeout", 30)
+    if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
+        raise r.fail((*p, "timeout"), "'timeout' must be a number of seconds")
+    username = r.text(s["username"], (*p, "username")) if "username" in s else None
+    password_env = r.text(s["password_env"], (*p, "password_env")) if "password_env" in s else None
+    if username and not password_env:
+        raise r.fail(
+            p, "an smtp 'username' needs 'password_env': the variable holding the password"
+        )
+    return SmtpConfig(
+        r.text(s["host"], (*p, "host")), port, security, username, password_env, float(timeout)
     )
 
 

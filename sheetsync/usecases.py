@@ -90,7 +90,7 @@ def rep_layout(team: Team, rep: Rep, page: Page) -> SheetLayout:
     """A rep's tab: editable by the rep and the manager only (where the backend can
     protect a tab)."""
     layout = render_page(page, team.template, team.currency)
-    layout.editors = (rep.email, team.manager.email)
+    layout.editors = (rep.email, team.manager.email) if rep.mailable else (team.manager.email,)
     return layout
 
 
