@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from sheetsync import __version__, usecases
+from sheetsync import __version__, mailing, usecases
 from sheetsync.config import Config, Team, load_config
 from sheetsync.errors import SheetsyncError
 
@@ -186,6 +186,81 @@ def status(obj: Ctx, team_name: str | None, as_json: bool) -> None:
                 click.echo(f"Error: {r.error}", err=True)
     if partial:
         raise SystemExit(EXIT_PARTIAL)
+
+
+def _report(results: list[mailing.MailResult], dry_run: bool) -> None:
+    failed = False
+    for res in results:
+        for d in res.deliveries:
+            what = f"{res.team} / {d.rep}: {d.kind}{f' {d.period}' if d.period else ''}"
+            if d.status == "sent":
+                click.echo(f"{what} sent via {d.detail}")
+            elif d.status == "preview":
+                click.echo(f"{what} previewed in {d.detail} (dry run: nothing sent or recorded)")
+            elif d.status == "skipped":
+                click.echo(f"{what} skipped: {d.detail}")
+            elif d.status == "unsent":
+                click.echo(f"Error: {what} not sent: an earlier failure stopped the run", err=True)
+            else:
+                click.echo(f"Error: {what}: {d.detail}", err=True)
+        failed = failed or res.failed
+    if failed:
+        raise SystemExit(EXIT_PARTIAL)
+
+
+rep_option = click.option("--rep", "rep_name", help="Only this rep (name or tab).")
+dry_run_option = click.option(
+    "--dry-run", is_flag=True, help="Write previews to OUTBOX/preview; send and record nothing."
+)
+resend_option = click.option("--resend", is_flag=True, help="Send even if the ledger says sent.")
+
+
+@cli.command()
+@team_option
+@rep_option
+@click.option("--period", help="Recap this closed period (e.g. 2026-10) from History.")
+@dry_run_option
+@resend_option
+@click.pass_obj
+@boundary
+def recap(
+    obj: Ctx,
+    team_name: str | None,
+    rep_name: str | None,
+    period: str | None,
+    dry_run: bool,
+    resend: bool,
+) -> None:
+    """Email each rep the recap of a meeting that was held and not yet recapped."""
+    teams = obj.config.select(team_name)
+    results = [mailing.recap(t, obj.today(t), rep_name, period, dry_run, resend) for t in teams]
+    _report(results, dry_run)
+
+
+@cli.command()
+@team_option
+@rep_option
+@click.option(
+    "--days-before", type=click.IntRange(0, 30), help="Days ahead of the meeting (default 2)."
+)
+@dry_run_option
+@resend_option
+@click.pass_obj
+@boundary
+def agenda(
+    obj: Ctx,
+    team_name: str | None,
+    rep_name: str | None,
+    days_before: int | None,
+    dry_run: bool,
+    resend: bool,
+) -> None:
+    """Before each rep's next meeting, email the agenda and a calendar invitation."""
+    teams = obj.config.select(team_name)
+    results = [
+        mailing.agenda(t, obj.today(t), days_before, rep_name, dry_run, resend) for t in teams
+    ]
+    _report(results, dry_run)
 
 
 @cli.command()

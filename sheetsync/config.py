@@ -51,6 +51,7 @@ class SmtpConfig:
     username: str | None = None
     password_env: str | None = None  # the variable holding the password
     timeout: float = 30.0
+    ca_file: Path | None = None  # trust this CA bundle (a company relay's own CA)
 
 
 @dataclass(frozen=True)
@@ -283,7 +284,7 @@ _MAIL_KEYS = {
     "agenda_days_before",
     "smtp",
 }
-_SMTP_KEYS = {"host", "port", "security", "username", "password_env", "timeout"}
+_SMTP_KEYS = {"host", "port", "security", "username", "password_env", "timeout", "ca_file"}
 
 
 def _mail(r: _Reader, data: Any, p: tuple[str | int, ...], base: Path) -> MailConfig:
@@ -320,7 +321,7 @@ def _mail(r: _Reader, data: Any, p: tuple[str | int, ...], base: Path) -> MailCo
         raise r.fail((*p, "approval"), "'approval' must be true or false")
     smtp = None
     if "smtp" in m:
-        smtp = _smtp(r, m["smtp"], (*p, "smtp"))
+        smtp = _smtp(r, m["smtp"], (*p, "smtp"), base)
     elif via == "smtp":
         raise r.fail(p, "mail via smtp needs an 'smtp' block (host, port, ...)")
     return MailConfig(
@@ -336,7 +337,7 @@ def _mail(r: _Reader, data: Any, p: tuple[str | int, ...], base: Path) -> MailCo
     )
 
 
-def _smtp(r: _Reader, data: Any, p: tuple[str | int, ...]) -> SmtpConfig:
+def _smtp(r: _Reader, data: Any, p: tuple[str | int, ...], base: Path) -> SmtpConfig:
     s = r.mapping(data, p, _SMTP_KEYS, {"host"})
     security = str(s.get("security", "starttls"))
     if security not in ("starttls", "tls", "none"):
@@ -353,8 +354,20 @@ def _smtp(r: _Reader, data: Any, p: tuple[str | int, ...]) -> SmtpConfig:
         raise r.fail(
             p, "an smtp 'username' needs 'password_env': the variable holding the password"
         )
+    ca_file = None
+    if "ca_file" in s:
+        ca_file = Path(r.text(s["ca_file"], (*p, "ca_file"))).expanduser()
+        ca_file = ca_file if ca_file.is_absolute() else base / ca_file
+        if not ca_file.is_file():
+            raise r.fail((*p, "ca_file"), f"{ca_file} does not exist")
     return SmtpConfig(
-        r.text(s["host"], (*p, "host")), port, security, username, password_env, float(timeout)
+        r.text(s["host"], (*p, "host")),
+        port,
+        security,
+        username,
+        password_env,
+        float(timeout),
+        ca_file,
     )
 
 

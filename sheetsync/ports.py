@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import Protocol
 
-from sheetsync.domain.plan import Snapshot, WritePlan
+from sheetsync.domain.plan import Grid, Snapshot, WritePlan
 
 
 class Workbook(Protocol):
@@ -34,8 +34,17 @@ class Workbook(Protocol):
 
     def read(self, tabs: Sequence[str]) -> Snapshot: ...
 
+    def link(self, tab: str) -> str:
+        """Where a person opens ``tab``: its Google Sheets URL, or the file's path."""
+        ...
+
     def locks(self) -> dict[str, str]:
         """Tabs a sheetsync write holds locked (live, or left by a run that died)."""
         ...
 
     def write(self, plan: WritePlan) -> None: ...
+
+    def record(self, rows: Grid) -> None:
+        """Append rows to the ledger in a write of their own, right away: what a
+        mailer has just sent must be on record before the next message goes."""
+        ...

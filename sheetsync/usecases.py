@@ -202,9 +202,12 @@ class RolloverResult:
         return any(r.action in ("rolled", "created") for r in self.reps)
 
 
-def load_pages(team: Team, wb: Workbook) -> tuple[Snapshot, dict[str, Page], dict[str, str]]:
-    """One read of every rep tab: the parsed pages, and an error line per tab that failed."""
-    snap = wb.read([r.tab for r in team.reps])
+def load_pages(
+    team: Team, wb: Workbook, also: tuple[str, ...] = ()
+) -> tuple[Snapshot, dict[str, Page], dict[str, str]]:
+    """One read of every rep tab (and of the tabs in ``also``): the parsed pages, and
+    an error line per tab that failed."""
+    snap = wb.read([r.tab for r in team.reps] + list(also))
     pages: dict[str, Page] = {}
     errors: dict[str, str] = {}
     known = _rolled_reps(snap)

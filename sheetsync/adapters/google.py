@@ -257,6 +257,27 @@ class GoogleWorkbook:
                 )
             RetryingHTTPClient.sleep(RetryingHTTPClient.policy.delay(attempt))
 
+    def link(self, tab: str) -> str:
+        gid = self._sheet_id(tab) if tab in self._meta else 0
+        return f"{self.location}#gid={gid}"
+
+    def record(self, rows: Grid) -> None:
+        """An append to the ledger. Sending it twice only repeats a row, which
+        readers of the ledger ignore, so it is retried on any failure."""
+        if LEDGER_TAB not in self._meta:
+            self._load_metadata()
+        ids = {t: self._sheet_id(t) for t in self._meta}
+        body = {"requests": [self._append(LEDGER_TAB, ids, rows)]}
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                self._post(body)
+                return
+            except (APIError, requests.RequestException, GoogleAuthError) as exc:
+                status = exc.response.status_code if isinstance(exc, APIError) else 0
+                if attempt == WRITE_ATTEMPTS or 400 <= status < 500:
+                    raise explain(exc, self.spreadsheet_id, self.identity) from None
+            RetryingHTTPClient.sleep(RetryingHTTPClient.policy.delay(attempt))
+
     def _post(self, body: Json, fields: str | None = None) -> Json:
         """One ``spreadsheets.batchUpdate``, sent as compact JSON."""
         url = f"https://sheets.googleapis.com/v4/spreadsheets/{self.spreadsheet_id}:batchUpdate"

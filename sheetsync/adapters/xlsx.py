@@ -207,6 +207,13 @@ class XlsxWorkbook:
             ledger = _grid(wb[LEDGER_TAB])[1:]
         return Snapshot(True, list(wb.sheetnames), grids, ledger)
 
+    def link(self, tab: str) -> str:
+        return f"{self.path.resolve().as_uri()} (tab '{tab}')"
+
+    def record(self, rows: Grid) -> None:
+        self.read([])
+        self.write(WritePlan(ledger=rows))
+
     def locks(self) -> dict[str, str]:
         return {}  # a local file is locked as a whole, by the lock file beside it
 

@@ -1,0 +1,195 @@
+"""Where messages go: an SMTP server, an outbox folder of ``.eml`` files (the
+default, so the demo works with no server), or the console.
+
+A mailer is a context manager for one command: ``send`` returns once the message
+is accepted (by the server, or on disk), and raises ``MailError`` with one line
+naming the server otherwise. The SMTP password is read from the environment
+variable the config names and never appears in a message, an error or the outbox.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import smtplib
+import ssl
+import sys
+from email.message import EmailMessage
+from email.policy import SMTP
+from pathlib import Path
+from types import TracebackType
+from typing import Protocol
+
+from sheetsync.config import MailConfig, SmtpConfig
+from sheetsync.errors import ConfigError, SheetsyncError
+
+
+class MailError(SheetsyncError):
+    """A message could not be handed over; names the server or the folder."""
+
+
+class RecipientRefused(MailError):
+    """The server took the connection but not this message's recipients."""
+
+
+class Mailer(Protocol):
+    where: str
+
+    def __enter__(self) -> Mailer: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def send(self, message: EmailMessage) -> list[str]:
+        """Hand the message over; returns the recipients the server refused while
+        accepting it for the others. Raises ``MailError`` when it did not go."""
+        ...
+
+
+class _Plain:
+    def __enter__(self) -> Mailer:
+        return self  # type: ignore[return-value]
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        return None
+
+
+class OutboxMailer(_Plain):
+    """One RFC 5322 ``.eml`` file per message, readable by its owner only."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.where = f"outbox {folder}"
+
+    def send(self, message: EmailMessage) -> list[str]:
+        stamp = re.sub(r"[^0-9A-Za-z]+", "-", str(message["Message-ID"])).strip("-")
+        to = re.sub(r"[^0-9A-Za-z]+", "-", str(message["To"].addresses[0].username))
+        try:
+            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            path = self.folder / f"{to}-{stamp[:40]}.eml"
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(message.as_bytes(policy=SMTP))
+        except OSError as exc:
+            raise MailError(f"outbox {self.folder}: cannot write ({exc.strerror})") from None
+        return []
+
+
+class ConsoleMailer(_Plain):
+    where = "the console"
+
+    def send(self, message: EmailMessage) -> list[str]:
+        sys.stdout.write(message.as_string() + "\n")
+        return []
+
+
+def _password(config: SmtpConfig) -> str | None:
+    if not config.username:
+        return None
+    value = os.environ.get(config.password_env or "")
+    if not value:
+        raise ConfigError(
+            f"mail.smtp.password_env: the environment variable {config.password_env} "
+            "is not set; export it with the SMTP password"
+        )
+    return value
+
+
+class SmtpMailer:
+    """One connection for the whole command; STARTTLS, implicit TLS or plain."""
+
+    def __init__(self, config: SmtpConfig, context: ssl.SSLContext | None = None) -> None:
+        self.config = config
+        self.where = f"SMTP server {config.host}:{config.port}"
+        self.context = context or ssl.create_default_context(
+            cafile=str(config.ca_file) if config.ca_file else None
+        )
+        self._smtp: smtplib.SMTP | None = None
+
+    def __enter__(self) -> SmtpMailer:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                self._smtp.close()
+            self._smtp = None
+
+    def _connect(self) -> smtplib.SMTP:
+        c = self.config
+        password = _password(c)
+        try:
+            if c.security == "tls":
+                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                    c.host, c.port, timeout=c.timeout, context=self.context
+                )
+            else:
+                smtp = smtplib.SMTP(c.host, c.port, timeout=c.timeout)
+                if c.security == "starttls":
+                    smtp.starttls(context=self.context)
+            if c.username and password is not None:
+                smtp.login(c.username, password)
+        except smtplib.SMTPAuthenticationError:
+            raise MailError(
+                f"{self.where} refused the login of '{c.username}'; check the username and "
+                f"the password in ${c.password_env}"
+            ) from None
+        except smtplib.SMTPNotSupportedError:
+            raise MailError(f"{self.where} does not offer STARTTLS; set security: tls") from None
+        except ssl.SSLError as exc:
+            raise MailError(f"{self.where}: TLS failed ({exc.reason or 'handshake'})") from None
+        except TimeoutError:
+            raise MailError(f"{self.where} did not answer within {c.timeout:g} s") from None
+        except (smtplib.SMTPException, OSError) as exc:
+            raise MailError(f"{self.where}: cannot connect ({_reason(exc)})") from None
+        return smtp
+
+    def send(self, message: EmailMessage) -> list[str]:
+        if self._smtp is None:
+            self._smtp = self._connect()
+        try:
+            refused = self._smtp.send_message(message)
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise RecipientRefused(
+                f"{self.where} refused every recipient of {message['To']}: {_reason(exc)}"
+            ) from None
+        except TimeoutError:
+            self._smtp = None
+            raise MailError(f"{self.where} stopped answering (timeout)") from None
+        except (smtplib.SMTPException, OSError) as exc:
+            self._smtp = None
+            raise MailError(f"{self.where}: sending failed ({_reason(exc)})") from None
+        return sorted(refused)  # accepted for the others: it went
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, smtplib.SMTPResponseException):
+        text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else ""
+        return f"{exc.smtp_code} {' '.join(text.split())}".strip()
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return "; ".join(f"{k}: {v[0]}" for k, v in exc.recipients.items())
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def open_mailer(config: MailConfig) -> Mailer:
+    if config.via == "smtp" and config.smtp is not None:
+        return SmtpMailer(config.smtp)
+    if config.via == "console":
+        return ConsoleMailer()
+    return OutboxMailer(config.outbox or Path("outbox"))

@@ -1,0 +1,351 @@
+"""What a recap and an agenda say, as data: pure functions over a page, its
+template and the History rows of earlier periods. Turning this into an email is
+``sheetsync.messages``'s job.
+
+No section is special-cased by name: sections are shown in the template's order,
+and a section's role (deals, kpis, actions, commitments, agenda) decides what is
+added: what changed on a deal since last period, a KPI's direction, the action
+plan grouped by owner.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sheetsync.domain.carry import is_open
+from sheetsync.domain.page import Item, Page
+from sheetsync.domain.periods import Period
+from sheetsync.domain.render import HISTORY_FIXED
+from sheetsync.domain.template import Column, Section, Template
+from sheetsync.domain.values import CellValue, Formula, is_blank, read_date, read_number
+
+STALE_AFTER = timedelta(days=14)  # a deal with no activity for longer needs a word
+
+
+def show(column: Column, value: CellValue, currency: str = "$") -> str:
+    """A cell as a person would read it in an email."""
+    if is_blank(value):
+        return ""
+    if isinstance(value, Formula):
+        return value.text
+    if isinstance(value, date):
+        return value.strftime("%d %b %Y").lstrip("0")
+    if column.type == "checkbox":
+        return "yes" if value is True else ("no" if value is False else str(value))
+    if column.type == "money" and isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{currency}{value:,.0f}"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return " ".join(str(value).split())
+
+
+# --- History ---------------------------------------------------------------------------
+
+
+@dataclass
+class Snapshot:
+    period: str
+    values: dict[str, CellValue]
+
+
+class HistoryIndex:
+    """History's rows by item id (each period's snapshot of a deal) and by
+    (rep, period) (the rows a closed period archived)."""
+
+    def __init__(self, grid: list[list[CellValue]]) -> None:
+        self.by_id: dict[str, list[Snapshot]] = defaultdict(list)
+        self.by_rep_period: dict[tuple[str, str], list[tuple[str, Snapshot, str]]] = defaultdict(
+            list
+        )
+        if not grid:
+            return
+        header = [str(h or "") for h in grid[0]]
+        fixed = len(HISTORY_FIXED)
+        for row in grid[1:]:
+            cells = list(row) + [None] * (len(header) - len(row))
+            period, rep, section, item_id = (str(c or "") for c in cells[:4])
+            values = {header[i]: cells[i] for i in range(fixed, len(header))}
+            values["since"] = cells[5]
+            snap = Snapshot(period, values)
+            if item_id:
+                self.by_id[item_id].append(snap)
+            self.by_rep_period[(rep, period)].append((section, snap, str(cells[4] or "")))
+        for snaps in self.by_id.values():
+            snaps.sort(key=lambda s: s.period)
+
+    def before(self, item_id: str | None, period: str) -> list[Snapshot]:
+        return [s for s in self.by_id.get(item_id or "", []) if s.period < period]
+
+
+def pushes(track: list[CellValue]) -> tuple[int, int]:
+    """(times a close date moved later, total days) along a deal's close dates."""
+    count = days = 0
+    previous: date | None = None
+    for raw in track:
+        try:
+            current = read_date(raw)
+        except ValueError:
+            current = None
+        if current is not None and previous is not None and current > previous:
+            count += 1
+            days += (current - previous).days
+        previous = current or previous
+    return count, days
+
+
+def deal_changes(item: Item, earlier: list[Snapshot], currency: str) -> list[str]:
+    """What moved on a deal since its last snapshot in History."""
+    if not earlier:
+        return ["new this period"] if item.origin in (None, "") else []
+    last = earlier[-1].values
+    notes: list[str] = []
+    stage_then, stage_now = last.get("stage"), item.values.get("stage")
+    if not is_blank(stage_then) and not is_blank(stage_now) and stage_then != stage_now:
+        notes.append(f"stage {stage_then} → {stage_now}")
+    try:
+        then, now = read_number(last.get("amount")), read_number(item.values.get("amount"))
+    except ValueError:
+        then = now = None
+    if then is not None and now is not None and then != now:
+        notes.append(f"amount {currency}{then:,.0f} → {currency}{now:,.0f}")
+    track = [s.values.get("close_date") for s in earlier] + [item.values.get("close_date")]
+    last_push, _ = pushes(track[-2:])
+    count, days = pushes(track)
+    if last_push:
+        notes.append(f"close date pushed again ({count}× in all, +{days} days)")
+    elif count:
+        notes.append(f"close date pushed {count}× before ({days} days)")
+    return notes
+
+
+# --- content ----------------------------------------------------------------------------
+
+
+@dataclass
+class Line:
+    cells: list[str]
+    note: str = ""
+    carried_from: str = ""  # the period it first came up in, when before this one
+
+
+@dataclass
+class Block:
+    key: str
+    title: str
+    role: str
+    minutes: int | None
+    headers: list[str]
+    lines: list[Line] = field(default_factory=list)
+    still_open: list[Line] = field(default_factory=list)  # carried in, not yet closed
+
+
+@dataclass
+class ActionGroup:
+    owner: str
+    lines: list[Line]
+
+
+@dataclass
+class Recap:
+    rep: str
+    manager: str
+    period: str
+    period_name: str
+    meeting_date: date | None
+    next_meeting: date | None
+    blocks: list[Block]
+    action_headers: list[str]
+    actions: list[ActionGroup]
+    link: str
+
+
+def _columns(section: Section) -> list[Column]:
+    return [c for c in section.columns if c.type not in ("origin", "carried")]
+
+
+def _line(section: Section, item: Item, period: str, currency: str, note: str = "") -> Line:
+    cells = [show(c, item.values.get(c.key), currency) for c in _columns(section)]
+    carried_from = item.origin if item.origin and item.origin != period else ""
+    return Line(cells, note, carried_from)
+
+
+def _kpi_note(item: Item) -> str:
+    def number(key: str) -> float | None:
+        try:
+            value = read_number(item.values.get(key))
+        except ValueError:
+            return None
+        return float(value) if value is not None else None
+
+    actual, target, last = number("actual"), number("target"), number("last")
+    notes = []
+    if actual is not None and last is not None:
+        arrow = "↑" if actual > last else "↓" if actual < last else "→"
+        notes.append(f"{arrow} vs last period ({last:g})")
+    if actual is not None and target is not None:
+        notes.append("on target" if actual >= target else f"{target - actual:g} below target")
+    return "; ".join(notes)
+
+
+def _has_content(section: Section, item: Item) -> bool:
+    return any(
+        not is_blank(item.values.get(c.key)) and item.values.get(c.key) is not False
+        for c in _columns(section)
+        if c.type != "checkbox"
+    )
+
+
+def build_recap(
+    page: Page,
+    template: Template,
+    history: HistoryIndex,
+    rep: str,
+    manager: str,
+    period: Period,
+    link: str,
+    currency: str = "$",
+) -> Recap:
+    label = period.label
+    blocks: list[Block] = []
+    action_headers: list[str] = []
+    groups: dict[str, list[Line]] = defaultdict(list)
+    for sec in template.sections:
+        if sec.role == "agenda" or sec.key not in page.sections:
+            continue
+        items = [i for i in page.items(sec.key) if _has_content(sec, i)]
+        if sec.role == "actions":
+            owner_col = next((c for c in sec.columns if c.key == "owner"), None)
+            cols = [c for c in _columns(sec) if c is not owner_col]
+            action_headers = [c.title for c in cols]
+            for item in items:
+                if not is_open(sec, item):
+                    continue
+                owner = str(item.values.get("owner") or (owner_col.choices[0] if owner_col else ""))
+                line = Line(
+                    [show(c, item.values.get(c.key), currency) for c in cols],
+                    f"open since {item.origin}, carried {item.carried}×" if item.carried else "",
+                    item.origin if item.origin and item.origin != label else "",
+                )
+                groups[owner].append(line)
+            continue
+        block = Block(sec.key, sec.title, sec.role, sec.minutes, [c.title for c in _columns(sec)])
+        for item in items:
+            note = ""
+            if sec.role == "deals":
+                note = "; ".join(deal_changes(item, history.before(item.id, label), currency))
+            elif sec.role == "kpis":
+                note = _kpi_note(item)
+            line = _line(sec, item, label, currency, note)
+            if line.carried_from and sec.carry.keep == "open" and sec.role != "deals":
+                block.still_open.append(line)
+            else:
+                block.lines.append(line)
+        if block.lines or block.still_open:
+            blocks.append(block)
+    order = {name: i for i, name in enumerate(("Rep", "Manager"))}
+    actions = [
+        ActionGroup(owner, lines)
+        for owner, lines in sorted(groups.items(), key=lambda kv: (order.get(kv[0], 9), kv[0]))
+    ]
+    meeting, next_meeting = page.header.get("meeting_date"), page.header.get("next_meeting")
+    return Recap(
+        rep,
+        manager,
+        label,
+        period.long_label,
+        meeting if isinstance(meeting, date) else None,
+        next_meeting if isinstance(next_meeting, date) else None,
+        blocks,
+        action_headers,
+        actions,
+        link,
+    )
+
+
+@dataclass
+class TalkingPoint:
+    deal: str
+    reasons: list[str]
+
+
+@dataclass
+class Agenda:
+    rep: str
+    manager: str
+    period: str
+    period_name: str
+    meeting_date: date
+    sections: list[tuple[str, int | None]]  # title, minutes
+    open_actions: list[Line]
+    action_headers: list[str]
+    not_working: list[Line]
+    not_working_headers: list[str]
+    deals: list[TalkingPoint]
+    agenda_title: str
+    link: str
+
+
+def build_agenda(
+    page: Page,
+    template: Template,
+    history: HistoryIndex,
+    rep: str,
+    manager: str,
+    period: Period,
+    meeting: date,
+    link: str,
+    currency: str = "$",
+) -> Agenda:
+    label = period.label
+    actions: list[Line] = []
+    action_headers: list[str] = []
+    not_working: list[Line] = []
+    not_working_headers: list[str] = []
+    deals: list[TalkingPoint] = []
+    agenda_title = "Rep's agenda"
+    for sec in template.sections:
+        if sec.key not in page.sections:
+            continue
+        items = [i for i in page.items(sec.key) if _has_content(sec, i) and is_open(sec, i)]
+        if sec.role == "agenda":
+            agenda_title = page.sections[sec.key].title
+        elif sec.role == "actions":
+            action_headers = [c.title for c in _columns(sec)]
+            actions += [_line(sec, i, label, currency) for i in items]
+        elif sec.role == "deals":
+            for item in items:
+                reasons = []
+                track = [s.values.get("close_date") for s in history.before(item.id, label)]
+                count, days = pushes([*track, item.values.get("close_date")])
+                if count:
+                    reasons.append(f"close date pushed {count}× ({days} days)")
+                try:
+                    active = read_date(item.values.get("last_activity"))
+                except ValueError:
+                    active = None
+                if active is None:
+                    reasons.append("no activity recorded")
+                elif meeting - active > STALE_AFTER:
+                    reasons.append(f"no activity for {(meeting - active).days} days")
+                if reasons:
+                    deals.append(TalkingPoint(item.label(sec), reasons))
+        elif sec.carry.keep == "open" and sec.role == "notes":
+            not_working_headers = [c.title for c in _columns(sec)]
+            not_working += [_line(sec, i, label, currency) for i in items]
+    return Agenda(
+        rep,
+        manager,
+        label,
+        period.long_label,
+        meeting,
+        [(s.title, s.minutes) for s in template.sections if s.role != "agenda"],
+        actions,
+        action_headers,
+        not_working,
+        not_working_headers,
+        deals,
+        agenda_title,
+        link,
+    )

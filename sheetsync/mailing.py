@@ -1,0 +1,275 @@
+"""The ``recap`` and ``agenda`` commands as library functions.
+
+Each reads the team once, decides per rep whether a message is due, then sends
+the messages one by one. Right after a message is accepted, a ledger row (kind,
+rep, period, time, Message-ID) is written on its own, so that a run stopped
+half-way (a crash, a server that drops the connection) is picked up by the next
+run with exactly the messages that did not go: each one goes out once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+from sheetsync.adapters.mailers import MailError, OutboxMailer, RecipientRefused, open_mailer
+from sheetsync.adapters.registry import open_workbook
+from sheetsync.config import Rep, Team
+from sheetsync.domain.followup import HistoryIndex, build_agenda, build_recap
+from sheetsync.domain.page import Item, Page, SectionContent
+from sheetsync.domain.periods import Period, parse_period, period_of
+from sheetsync.domain.plan import Snapshot
+from sheetsync.domain.values import CellValue
+from sheetsync.errors import SheetsyncError
+from sheetsync.messages import Outgoing, Templates, agenda_message, recap_message
+from sheetsync.ports import Workbook
+from sheetsync.usecases import load_pages, now_text
+
+
+@dataclass
+class Delivery:
+    rep: str
+    kind: str
+    period: str
+    status: str  # sent | preview | skipped | error | unsent
+    detail: str = ""
+
+
+@dataclass
+class MailResult:
+    team: str
+    kind: str
+    deliveries: list[Delivery] = field(default_factory=list)
+    previews: Path | None = None
+
+    @property
+    def failed(self) -> bool:
+        return any(d.status in ("error", "unsent") for d in self.deliveries)
+
+
+def _sent(snap: Snapshot) -> dict[tuple[str, str, str], str]:
+    """(kind, rep, period) -> when, for every message the ledger records."""
+    return {
+        (str(r[0]), str(r[1]), str(r[2])): str(r[3])
+        for r in snap.ledger
+        if len(r) > 3 and r[0] in ("recap", "agenda")
+    }
+
+
+def _selected(team: Team, rep_name: str | None) -> tuple[Rep, ...]:
+    return (team.rep(rep_name),) if rep_name else team.reps
+
+
+def page_from_history(team: Team, rep: Rep, period: Period, history: HistoryIndex) -> Page | None:
+    """A closed period's page, rebuilt from the rows History archived for it."""
+    rows = history.by_rep_period.get((rep.name, period.label))
+    if not rows:
+        return None
+    sections: dict[str, SectionContent] = {}
+    for sec in team.template.sections:
+        content = SectionContent(sec.key, sec.title)
+        for section_key, snap, _outcome in rows:
+            if section_key != sec.key:
+                continue
+            values = {}
+            for col in sec.columns:
+                try:
+                    values[col.key] = col.parse(snap.values.get(col.key))
+                except ValueError:
+                    values[col.key] = snap.values.get(col.key)
+            since = snap.values.get("since")
+            content.items.append(Item(None, values, str(since) if since else None))
+        sections[sec.key] = content
+    header: dict[str, CellValue] = {
+        "rep": rep.name,
+        "period": period.label,
+        "meeting_date": team.meeting_day.date_in(period),
+        "next_meeting": team.meeting_day.date_in(period.next()),
+    }
+    return Page(rep.tab, header, sections)
+
+
+def _deliver(
+    wb: Workbook,
+    team: Team,
+    result: MailResult,
+    outgoing: list[Outgoing],
+    dry_run: bool,
+) -> None:
+    if dry_run:
+        folder = (team.mail.outbox or Path("outbox")) / "preview"
+        previews = OutboxMailer(folder)
+        for out in outgoing:
+            previews.send(out.message)
+            result.deliveries.append(
+                Delivery(out.rep.name, out.kind, out.period, "preview", str(folder))
+            )
+        result.previews = folder if outgoing else None
+        return
+    if not outgoing:
+        return
+    with open_mailer(team.mail) as mailer:
+        for n, out in enumerate(outgoing):
+            try:
+                refused = mailer.send(out.message)
+            except RecipientRefused as exc:
+                result.deliveries.append(
+                    Delivery(out.rep.name, out.kind, out.period, "error", str(exc))
+                )
+                continue
+            except MailError as exc:
+                result.deliveries.append(
+                    Delivery(out.rep.name, out.kind, out.period, "error", str(exc))
+                )
+                for later in outgoing[n + 1 :]:
+                    result.deliveries.append(
+                        Delivery(later.rep.name, later.kind, later.period, "unsent", "not tried")
+                    )
+                return
+            detail = f"to {out.rep.email}, {out.message_id}"
+            if refused:
+                detail += f" (refused by the server: {', '.join(refused)})"
+            wb.record([[out.kind, out.rep.name, out.period, now_text(), detail]])
+            result.deliveries.append(
+                Delivery(out.rep.name, out.kind, out.period, "sent", f"{mailer.where}: {detail}")
+            )
+
+
+def recap(
+    team: Team,
+    today: date,
+    rep_name: str | None = None,
+    period: str | None = None,
+    dry_run: bool = False,
+    resend: bool = False,
+) -> MailResult:
+    """A recap to each rep whose meeting was held and who has not had one yet."""
+    result = MailResult(team.name, "recap")
+    templates = Templates(team.mail.templates)
+    target = parse_period(period, team.cadence) if period else None
+    with open_workbook(team.workbook) as wb:
+        snap, pages, errors = load_pages(team, wb, ("History",))
+        if not snap.exists:
+            raise SheetsyncError(f"{wb.location}: no workbook yet; run sheetsync init first")
+        history = HistoryIndex(snap.grids.get("History", []))
+        sent = _sent(snap)
+        outgoing: list[Outgoing] = []
+        for rep in _selected(team, rep_name):
+
+            def note(status: str, detail: str, label: str = "", rep: Rep = rep) -> None:
+                result.deliveries.append(Delivery(rep.name, "recap", label, status, detail))
+
+            if rep.name in errors:
+                note("error", errors[rep.name])
+                continue
+            page = pages.get(rep.name)
+            if page is None:
+                note("skipped", f"tab '{rep.tab}': no page yet; run sheetsync init")
+                continue
+            current = parse_period(page.period_label, team.cadence)
+            the_period = target or current
+            if target is not None and target != current:
+                old = page_from_history(team, rep, target, history)
+                if old is None:
+                    note("skipped", f"History has no rows of {rep.name} for {target.label}")
+                    continue
+                page = old
+            label = the_period.label
+            meeting = page.header.get("meeting_date")
+            if not isinstance(meeting, date) or (target is None and meeting > today):
+                shown = meeting.isoformat() if isinstance(meeting, date) else "not set"
+                note("skipped", f"meeting not held yet (meeting date {shown})", label)
+                continue
+            if team.mail.approval and target is None and page.header.get("send_recap") is not True:
+                note("skipped", "waiting for the manager to tick 'Send recap'", label)
+                continue
+            if ("recap", rep.name, label) in sent and not resend:
+                note("skipped", f"already sent {sent[('recap', rep.name, label)]}", label)
+                continue
+            if not rep.mailable:
+                note("error", f"{rep.email_error}; no recap sent", label)
+                continue
+            content = build_recap(
+                page,
+                team.template,
+                history,
+                rep.name,
+                team.manager.name,
+                the_period,
+                wb.link(rep.tab),
+                team.currency,
+            )
+            outgoing.append(recap_message(team, rep, content, templates))
+        _deliver(wb, team, result, outgoing, dry_run)
+    return result
+
+
+def next_meeting(page: Page, today: date) -> date | None:
+    """The page's meeting if it is still ahead, else the next one it names."""
+    for key in ("meeting_date", "next_meeting"):
+        value = page.header.get(key)
+        if isinstance(value, date) and value >= today:
+            return value
+    return None
+
+
+def agenda(
+    team: Team,
+    today: date,
+    days_before: int | None = None,
+    rep_name: str | None = None,
+    dry_run: bool = False,
+    resend: bool = False,
+) -> MailResult:
+    """Before each rep's next meeting, the agenda with what to bring and an invitation."""
+    lead = team.mail.agenda_days_before if days_before is None else days_before
+    result = MailResult(team.name, "agenda")
+    templates = Templates(team.mail.templates)
+    with open_workbook(team.workbook) as wb:
+        snap, pages, errors = load_pages(team, wb, ("History",))
+        if not snap.exists:
+            raise SheetsyncError(f"{wb.location}: no workbook yet; run sheetsync init first")
+        history = HistoryIndex(snap.grids.get("History", []))
+        sent = _sent(snap)
+        outgoing: list[Outgoing] = []
+        for rep in _selected(team, rep_name):
+
+            def note(status: str, detail: str, label: str = "", rep: Rep = rep) -> None:
+                result.deliveries.append(Delivery(rep.name, "agenda", label, status, detail))
+
+            if rep.name in errors:
+                note("error", errors[rep.name])
+                continue
+            page = pages.get(rep.name)
+            if page is None:
+                note("skipped", f"tab '{rep.tab}': no page yet; run sheetsync init")
+                continue
+            meeting = next_meeting(page, today)
+            if meeting is None:
+                note("skipped", "no meeting date ahead on the page")
+                continue
+            label = period_of(meeting, team.cadence).label
+            if meeting - today > timedelta(days=lead):
+                note("skipped", f"meeting on {meeting.isoformat()}; agenda goes {lead} days before")
+                continue
+            if ("agenda", rep.name, label) in sent and not resend:
+                note("skipped", f"already sent {sent[('agenda', rep.name, label)]}", label)
+                continue
+            if not rep.mailable:
+                note("error", f"{rep.email_error}; no agenda sent", label)
+                continue
+            content = build_agenda(
+                page,
+                team.template,
+                history,
+                rep.name,
+                team.manager.name,
+                period_of(meeting, team.cadence),
+                meeting,
+                wb.link(rep.tab),
+                team.currency,
+            )
+            outgoing.append(agenda_message(team, rep, content, templates))
+        _deliver(wb, team, result, outgoing, dry_run)
+    return result
