@@ -74,7 +74,9 @@ class OutboxMailer(_Plain):
         stamp = re.sub(r"[^0-9A-Za-z]+", "-", str(message["Message-ID"])).strip("-")
         to = re.sub(r"[^0-9A-Za-z]+", "-", str(message["To"].addresses[0].username))
         try:
-            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            missing = [p for p in (self.folder, *self.folder.parents) if not p.exists()]
+            for folder in reversed(missing):  # each folder we make: its owner only
+                folder.mkdir(mode=0o700, exist_ok=True)
             path = self.folder / f"{to}-{stamp[:40]}.eml"
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as handle:
@@ -157,6 +159,8 @@ class SmtpMailer:
         except TimeoutError:
             raise MailError(f"{self.where} did not answer within {c.timeout:g} s") from None
         except (smtplib.SMTPException, OSError) as exc:
+            if isinstance(exc, smtplib.SMTPServerDisconnected) and "timed out" in str(exc):
+                raise MailError(f"{self.where} did not answer within {c.timeout:g} s") from None
             raise MailError(f"{self.where}: cannot connect ({_reason(exc)})") from None
         return smtp
 
