@@ -296,6 +296,7 @@ def demo(obj: Ctx, directory: Path) -> None:
     click.echo(f"  workbook: {res.workbook}")
     click.echo(f"  config:   {res.config}")
     click.echo(f"  History:  {res.history_rows} rows")
+    click.echo(f"  outbox:   {res.messages} recaps and agendas in {res.outbox}")
     click.echo(f"Try: sheetsync --config {res.config} status")
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from sheetsync import usecases
+from sheetsync import mailing, usecases
 from sheetsync.adapters.registry import open_workbook
 from sheetsync.config import Rep, Team, load_config
 from sheetsync.domain.page import Item, Page
@@ -67,6 +67,8 @@ class DemoResult:
     workbook: Path
     config: Path
     history_rows: int
+    outbox: Path
+    messages: int
 
 
 def _edit_pages(team: Team, edit: Callable[[Rep, Page, random.Random], None]) -> None:
@@ -271,6 +273,13 @@ def build_demo(directory: Path, today: date) -> DemoResult:
     _edit_pages(team, _current_period)
     with open_workbook(team.workbook) as wb:
         history = len(wb.read(["History"]).grids.get("History", [])) - 1
+    outbox = team.mail.outbox or directory / "outbox"
+    for old in [*outbox.glob("*.eml"), *(outbox / "preview").glob("*.eml")]:
+        old.unlink()  # a previous demo's messages
+    # last period's recaps, from History, and the agenda of each rep's next 1:1
+    recaps = mailing.recap(team, today, period=current.previous().label)
+    agendas = mailing.agenda(team, today, days_before=31)
+    sent = [d for d in recaps.deliveries + agendas.deliveries if d.status == "sent"]
     return DemoResult(
         team.name,
         len(team.reps),
@@ -278,4 +287,6 @@ def build_demo(directory: Path, today: date) -> DemoResult:
         workbook,
         config_path,
         history,
+        outbox,
+        len(sent),
     )

@@ -79,7 +79,8 @@ def page_from_history(team: Team, rep: Rep, period: Period, history: HistoryInde
                 except ValueError:
                     values[col.key] = snap.values.get(col.key)
             since = snap.values.get("since")
-            content.items.append(Item(None, values, str(since) if since else None))
+            since_text = str(since) if since else None
+            content.items.append(Item(snap.item_id or None, values, since_text))
         sections[sec.key] = content
     header: dict[str, CellValue] = {
         "rep": rep.name,

@@ -299,3 +299,47 @@ def test_agenda_before_the_meeting_with_an_invitation(backend: Backend) -> None:
     assert "DTSTART:20261127T100000Z" in body and "ATTENDEE;CN=Alice Chen" in body
     again = run(backend.config, "agenda", today="2026-11-26")
     assert again.output.count("skipped: already sent") == 2
+
+
+def test_implicit_tls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.backends import XlsxBackend
+
+    server = SmtpServer(tmp_path, implicit_tls=True)
+    server.controller.start()
+    try:
+        monkeypatch.setenv("SMTP_PASSWORD", PASSWORD)
+        backend = XlsxBackend(tmp_path)
+        use_smtp(backend.config, server, security="tls")
+        run(backend.config, "init", today="2026-11-02")
+        res = run(backend.config, "recap", "--rep", "Bob", today="2026-11-28")
+    finally:
+        server.controller.stop()
+    assert res.exit_code == 0, res.output
+    assert [r.rcpt_tos for r in server.handler.received] == [
+        ["bob@example.com", "dana@example.com"]
+    ]
+
+
+def test_the_demo_mails_last_periods_recaps_and_the_next_agendas(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from sheetsync.cli import cli
+
+    res = CliRunner().invoke(cli, ["--today", "2026-11-22", "demo", str(tmp_path / "d")])
+    assert res.exit_code == 0, res.output
+    assert "10 recaps and agendas in" in res.output
+    outbox = tmp_path / "d" / "outbox"
+    subjects = sorted(
+        str(message_from_bytes(p.read_bytes(), policy=policy.default)["Subject"])
+        for p in outbox.glob("*.eml")
+    )
+    assert subjects[0] == "1:1 on Friday 27 November — Alice Chen: your agenda"
+    assert "1:1 recap — Alice Chen — October 2026" in subjects and len(subjects) == 10
+    alice = next(p for p in outbox.glob("1-1-recap-alice-chen*.eml"))
+    text = message_from_bytes(alice.read_bytes(), policy=policy.default).get_body(("plain",))
+    content = text.get_content()
+    assert "(stage Negotiation → Closed won)" in content  # from History
+    assert "(resolved)" in content and "Still open from before:" in content
+    config = tmp_path / "d" / "config.yaml"
+    again = run(config, "recap", "--period", "2026-10", today="2026-11-22")
+    assert again.output.count("skipped: already sent") == 5

@@ -9,6 +9,7 @@ variable the config names and never appears in a message, an error or the outbox
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import smtplib
@@ -71,13 +72,14 @@ class OutboxMailer(_Plain):
         self.where = f"outbox {folder}"
 
     def send(self, message: EmailMessage) -> list[str]:
-        stamp = re.sub(r"[^0-9A-Za-z]+", "-", str(message["Message-ID"])).strip("-")
-        to = re.sub(r"[^0-9A-Za-z]+", "-", str(message["To"].addresses[0].username))
+        subject = str(message["Subject"]).casefold()
+        slug = re.sub(r"[^0-9a-z]+", "-", subject).strip("-")[:60].strip("-")
+        tag = hashlib.sha1(str(message["Message-ID"]).encode()).hexdigest()[:6]
         try:
             missing = [p for p in (self.folder, *self.folder.parents) if not p.exists()]
             for folder in reversed(missing):  # each folder we make: its owner only
                 folder.mkdir(mode=0o700, exist_ok=True)
-            path = self.folder / f"{to}-{stamp[:40]}.eml"
+            path = self.folder / f"{slug or 'message'}-{tag}.eml"
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(message.as_bytes(policy=SMTP))

@@ -48,6 +48,7 @@ def show(column: Column, value: CellValue, currency: str = "$") -> str:
 class Snapshot:
     period: str
     values: dict[str, CellValue]
+    item_id: str = ""
 
 
 class HistoryIndex:
@@ -68,7 +69,7 @@ class HistoryIndex:
             period, rep, section, item_id = (str(c or "") for c in cells[:4])
             values = {header[i]: cells[i] for i in range(fixed, len(header))}
             values["since"] = cells[5]
-            snap = Snapshot(period, values)
+            snap = Snapshot(period, values, item_id)
             if item_id:
                 self.by_id[item_id].append(snap)
             self.by_rep_period[(rep, period)].append((section, snap, str(cells[4] or "")))
@@ -95,10 +96,10 @@ def pushes(track: list[CellValue]) -> tuple[int, int]:
     return count, days
 
 
-def deal_changes(item: Item, earlier: list[Snapshot], currency: str) -> list[str]:
+def deal_changes(item: Item, earlier: list[Snapshot], currency: str, period: str) -> list[str]:
     """What moved on a deal since its last snapshot in History."""
     if not earlier:
-        return ["new this period"] if item.origin in (None, "") else []
+        return ["new this period"] if item.origin in (None, "", period) else []
     last = earlier[-1].values
     notes: list[str] = []
     stage_then, stage_now = last.get("stage"), item.values.get("stage")
@@ -234,11 +235,15 @@ def build_recap(
         for item in items:
             note = ""
             if sec.role == "deals":
-                note = "; ".join(deal_changes(item, history.before(item.id, label), currency))
+                earlier = history.before(item.id, label)
+                note = "; ".join(deal_changes(item, earlier, currency, label))
             elif sec.role == "kpis":
                 note = _kpi_note(item)
+            carried_in = sec.carry.keep == "open" and sec.role != "deals"
+            if carried_in and item.origin and item.origin != label and not is_open(sec, item):
+                note = "resolved"
             line = _line(sec, item, label, currency, note)
-            if line.carried_from and sec.carry.keep == "open" and sec.role != "deals":
+            if line.carried_from and carried_in and is_open(sec, item):
                 block.still_open.append(line)
             else:
                 block.lines.append(line)

@@ -100,21 +100,25 @@ def _authenticator(
 class SmtpServer:
     """Started with ``start()``; ``handler.received`` holds what arrived."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, implicit_tls: bool = False) -> None:
         self.cert, key = self_signed(folder)
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(self.cert, key)
         self.handler = Handler()
         self.port = free_port()
+        tls: dict[str, Any] = (
+            {"ssl_context": context}  # TLS from the first byte (port 465 style)
+            if implicit_tls
+            else {"tls_context": context, "require_starttls": True}
+        )
         self.controller = Controller(
             self.handler,
             hostname="127.0.0.1",
             port=self.port,
-            tls_context=context,
-            require_starttls=True,
             authenticator=_authenticator,
-            auth_require_tls=True,
+            auth_require_tls=not implicit_tls,
             auth_exclude_mechanism=["LOGIN"],
+            **tls,
         )
 
     def start(self) -> SmtpServer:
