@@ -343,3 +343,25 @@ def test_the_demo_mails_last_periods_recaps_and_the_next_agendas(tmp_path: Path)
     config = tmp_path / "d" / "config.yaml"
     again = run(config, "recap", "--period", "2026-10", today="2026-11-22")
     assert again.output.count("skipped: already sent") == 5
+
+
+def test_with_approval_only_ticked_pages_are_recapped_and_console_prints(
+    tmp_path: Path,
+) -> None:
+    from tests.backends import XlsxBackend
+
+    backend = XlsxBackend(tmp_path)
+    text = backend.config.read_text().replace(
+        "    reps:\n", "    mail: {via: console, approval: true}\n    reps:\n", 1
+    )
+    backend.config.write_text(text)
+    run(backend.config, "init", today="2026-11-02")
+    backend.set_cell("Alice Chen", "Send recap", 3, True)
+    res = run(backend.config, "recap", today="2026-11-28")
+    assert res.exit_code == 0, res.output
+    assert "Bob Stone: recap 2026-11 skipped: waiting for the manager to tick 'Send recap'" in (
+        res.output
+    )
+    assert "Alice Chen: recap 2026-11 sent via the console" in res.output
+    assert "Subject: 1:1 recap =?utf-8?" in res.output or "Subject: 1:1 recap" in res.output
+    assert res.output.count("Content-Type: text/html") == 1

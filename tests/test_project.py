@@ -36,3 +36,10 @@ def test_domain_imports_no_io_library() -> None:
                 names = [node.module]
             for name in names:
                 assert name.split(".")[0] not in banned, f"{path.name} imports {name}"
+
+
+def test_the_example_config_loads() -> None:
+    from sheetsync.config import load_config
+
+    team = load_config(ROOT / "config.example.yaml").teams[0]
+    assert team.mail.via == "outbox" and all(r.mailable for r in team.reps)
