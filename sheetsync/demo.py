@@ -278,7 +278,7 @@ def build_demo(directory: Path, today: date) -> DemoResult:
         old.unlink()  # a previous demo's messages
     # last period's recaps, from History, and the agenda of each rep's next 1:1
     recaps = mailing.recap(team, today, period=current.previous().label)
-    agendas = mailing.agenda(team, today, days_before=31)
+    agendas = mailing.agenda(team, today, days_before=40)  # next 1:1 is under 6 weeks away
     sent = [d for d in recaps.deliveries + agendas.deliveries if d.status == "sent"]
     return DemoResult(
         team.name,
