@@ -188,6 +188,35 @@ def status(obj: Ctx, team_name: str | None, as_json: bool) -> None:
         raise SystemExit(EXIT_PARTIAL)
 
 
+@cli.command()
+@team_option
+@click.pass_obj
+@boundary
+def refresh(obj: Ctx, team_name: str | None) -> None:
+    """Recompute the deal-health signals and rewrite the Team tab."""
+    partial = False
+    for team in obj.config.select(team_name):
+        res = usecases.refresh(team, obj.today(team))
+        for s in res.reps:
+            if s.error:
+                partial = True
+                click.echo(f"Error: {s.error}", err=True)
+                continue
+            rs = res.signals.reps.get(s.rep)
+            if rs is None:
+                continue
+            coverage = f"{rs.coverage:.1f}x" if rs.coverage is not None else "-"
+            click.echo(
+                f"{team.name} / {s.rep}: pipeline {_money(rs.pipeline)}, coverage {coverage}, "
+                f"stalled {rs.stalled}, pushed {rs.pushed}, slow {rs.slow}"
+            )
+        for note in res.signals.notes:
+            click.echo(f"Note: {note}")
+        click.echo(f"{team.name}: Team tab rewritten in {res.location}")
+    if partial:
+        raise SystemExit(EXIT_PARTIAL)
+
+
 def _report(results: list[mailing.MailResult], dry_run: bool) -> None:
     failed = False
     for res in results:

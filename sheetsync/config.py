@@ -4,7 +4,7 @@ written into the file are rejected with ``file:line``."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sheetsync.domain.periods import Cadence, MeetingDay
 from sheetsync.domain.template import Template, template_from_data
+from sheetsync.domain.thresholds import SignalSettings
 from sheetsync.errors import ConfigError, PeriodError
 from sheetsync.yamldoc import YamlDoc, load_yaml
 
@@ -88,6 +89,7 @@ class Team:
     template: Template
     currency: str = "$"
     mail: MailConfig = MailConfig()
+    signals: SignalSettings = field(default_factory=SignalSettings)
 
     def rep(self, name: str) -> Rep:
         for rep in self.reps:
@@ -189,7 +191,7 @@ class _Reader:
 def _team(r: _Reader, data: Any, i: int, base: Path) -> Team:
     p: tuple[str | int, ...] = ("teams", i)
     allowed = {"name", "manager", "reps", "cadence", "meeting_day", "timezone", "workbook"}
-    allowed |= {"template", "currency", "mail"}
+    allowed |= {"template", "currency", "mail", "signals"}
     t = r.mapping(data, p, allowed, {"name", "manager", "reps", "workbook"})
     name = r.text(t["name"], (*p, "name"))
     m = r.mapping(t["manager"], (*p, "manager"), {"name", "email"}, {"name", "email"})
@@ -259,6 +261,7 @@ def _team(r: _Reader, data: Any, i: int, base: Path) -> Team:
         reps.append(Rep(rep_name, email, tab, quota, email_error))
     currency = str(t.get("currency", "$"))
     mail = _mail(r, t.get("mail"), (*p, "mail"), base)
+    signals = _signals(r, t.get("signals"), (*p, "signals"))
     return Team(
         name,
         manager,
@@ -270,7 +273,26 @@ def _team(r: _Reader, data: Any, i: int, base: Path) -> Team:
         template,
         currency,
         mail,
+        signals,
     )
+
+
+def _signals(r: _Reader, data: Any, p: tuple[str | int, ...]) -> SignalSettings:
+    if data is None:
+        return SignalSettings()
+    defaults = SignalSettings()
+    fields = {f: getattr(defaults, f) for f in defaults.__dataclass_fields__}
+    m = r.mapping(data, p, set(fields), set())
+    values: dict[str, Any] = {}
+    for key, default in fields.items():
+        value = m.get(key, default)
+        whole = isinstance(default, int)
+        ok = isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+        if not ok or (whole and not float(value).is_integer()):
+            kind = "a whole number" if whole else "a number"
+            raise r.fail((*p, key), f"'{key}' must be {kind} above 0")
+        values[key] = int(value) if whole else float(value)
+    return SignalSettings(**values)
 
 
 _MAIL_KEYS = {

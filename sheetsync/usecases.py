@@ -18,11 +18,12 @@ from sheetsync.domain.render import (
     render_history,
     render_ledger,
     render_page,
-    render_table,
 )
+from sheetsync.domain.signals import TeamSignals
 from sheetsync.domain.values import CellValue
 from sheetsync.errors import ConcurrentEdit, PageError, SheetsyncError
 from sheetsync.ports import Workbook
+from sheetsync.team_view import recaps_sent, team_signals, team_tab
 
 
 def now_text() -> str:
@@ -97,36 +98,6 @@ def rep_layout(team: Team, rep: Rep, page: Page) -> SheetLayout:
 def managers_only(team: Team, layout: SheetLayout) -> SheetLayout:
     layout.editors = (team.manager.email,)
     return layout
-
-
-def team_tab(team: Team, summaries: list[RepSummary], at: str) -> WritePlan:
-    header = [
-        "Rep",
-        "Period",
-        "Meeting date",
-        "Open deals",
-        "Pipeline",
-        "Open actions",
-        "Carried over",
-        "Updated",
-    ]
-    rows: list[list[CellValue]] = [
-        [
-            s.rep,
-            s.period,
-            s.meeting_date,
-            s.open_deals,
-            s.pipeline,
-            s.open_actions,
-            s.carried_over,
-            at,
-        ]
-        for s in summaries
-        if s.error is None
-    ]
-    formats = [None, None, "d mmm yyyy", "0", '"$"#,##0', "0", "0", None]
-    layout = render_table("Team", header, rows, formats, "#0B2545")
-    return WritePlan(replace=[managers_only(team, layout)])
 
 
 # --- init --------------------------------------------------------------------------
@@ -242,14 +213,14 @@ def rollover(
     with open_workbook(team.workbook) as wb:
         busy: set[str] = set()
         for attempt in range(REPLANS + 1):
-            snap, pages, errors = load_pages(team, wb)
+            snap, pages, errors = load_pages(team, wb, ("History",))
             for rep in team.reps:
                 if rep.tab in busy:
                     errors[rep.name] = (
                         f"tab '{rep.tab}': someone kept editing it while sheetsync ran; "
                         "left as it is, run rollover again"
                     )
-            result, plan = _plan_rollover(team, target, wb.location, snap, pages, errors)
+            result, plan = _plan_rollover(team, target, today, wb.location, snap, pages, errors)
             result.dry_run = dry_run
             if not result.changed or dry_run:
                 return result
@@ -267,6 +238,7 @@ def rollover(
 def _plan_rollover(
     team: Team,
     target: Period,
+    today: date,
     location: str,
     snap: Snapshot,
     pages: dict[str, Page],
@@ -282,6 +254,7 @@ def _plan_rollover(
     at = now_text()
     results: list[RepRoll] = []
     summaries: list[RepSummary] = []
+    now_pages: dict[str, Page] = {}  # each rep's page as it will be after this rollover
     keys = tpl.history_keys
     for rep in team.reps:
         res = RepRoll(rep.name, rep.tab, "up-to-date", to_period=target.label)
@@ -297,12 +270,14 @@ def _plan_rollover(
             plan.replace.append(rep_layout(team, rep, new))
             plan.ledger.append(["page", rep.name, target.label, at, "created"])
             summaries.append(summarize(team, rep, new))
+            now_pages[rep.name] = new
             continue
         res.from_period = page.period_label
         res.warnings = list(page.warnings)
         current = parse_period(page.period_label, team.cadence)
         if current >= target:
             summaries.append(summarize(team, rep, page))
+            now_pages[rep.name] = page
             continue
         res.ids_assigned = assign_ids(page, tpl)
         rolled = roll_page(page, tpl, target.label, page_header(team, rep, target, page))
@@ -314,9 +289,11 @@ def _plan_rollover(
         plan.replace.append(rep_layout(team, rep, rolled.page))
         plan.ledger.append(["rolled", rep.name, target.label, at, f"from {current.label}"])
         summaries.append(summarize(team, rep, rolled.page))
+        now_pages[rep.name] = rolled.page
     result = RolloverResult(team.name, location, target.label, False, results)
     if result.changed:
-        plan.replace += team_tab(team, summaries, at).replace
+        signals = team_signals(team, snap, now_pages, today, plan.history)
+        plan.replace += team_tab(team, summaries, at, signals, recaps_sent(snap)).replace
     return result, plan
 
 
@@ -399,3 +376,33 @@ def check(team: Team) -> CheckResult:
             if title not in known:
                 tabs.append(TabCheck(title, "other", "not a sheetsync tab; left alone"))
         return CheckResult(team.name, wb.location, wb.title, wb.account, tabs)
+
+
+# --- refresh -------------------------------------------------------------------------
+
+
+@dataclass
+class RefreshResult:
+    team: str
+    location: str
+    reps: list[RepSummary]
+    signals: TeamSignals
+
+
+def refresh(team: Team, today: date) -> RefreshResult:
+    """Recompute the signals and rewrite the Team tab; the pages are left alone."""
+    with open_workbook(team.workbook) as wb:
+        snap, pages, errors = load_pages(team, wb, ("History",))
+        if not snap.exists:
+            raise SheetsyncError(f"{wb.location}: no workbook yet; run sheetsync init first")
+        summaries = [
+            RepSummary(r.name, r.tab, error=errors[r.name])
+            if r.name in errors
+            else summarize(team, r, pages[r.name])
+            if r.name in pages
+            else RepSummary(r.name, r.tab, error=f"tab '{r.tab}': no page yet; run sheetsync init")
+            for r in team.reps
+        ]
+        signals = team_signals(team, snap, pages, today)
+        wb.write(team_tab(team, summaries, now_text(), signals, recaps_sent(snap)))
+        return RefreshResult(team.name, wb.location, summaries, signals)

@@ -266,3 +266,27 @@ def test_column_widths_a_person_set_survive_a_local_rollover(config_file: Path) 
     wb.save(book)
     assert run(config_file, "rollover", today="2026-11-02").exit_code == 0
     assert load_workbook(book)["Alice Chen"].column_dimensions["B"].width == 61
+
+
+def test_refresh_writes_the_signals_to_the_team_tab(backend: Backend) -> None:
+    run(backend.config, "init", today="2026-09-03")
+    backend.type_row(
+        "Alice Chen",
+        "#existing_opportunities",
+        ["Globex", "Globex", 40000, "Demo", date(2026, 9, 30), date(2026, 9, 1)],
+    )
+    run(backend.config, "rollover", today="2026-10-02")
+    row = backend.find("Alice Chen", "Globex")
+    backend.write("Alice Chen", row, 6, date(2026, 10, 30))  # pushed once
+    run(backend.config, "rollover", today="2026-11-02")
+    row = backend.find("Alice Chen", "Globex")
+    backend.write("Alice Chen", row, 6, date(2026, 12, 18))  # and twice
+    res = run(backend.config, "refresh", today="2026-11-20")
+    assert res.exit_code == 0, res.output
+    assert "Alice Chen: pipeline $40,000, coverage 0.4x, stalled 1, pushed 1, slow 1" in res.output
+    assert "Note: fewer than 3 won deals went through Demo" in res.output
+    team = backend.cells("Team")
+    header = list(team[0])
+    alice = dict(zip(header, team[1], strict=False))
+    assert (alice["Pipeline"], alice["Quota"], alice["Coverage"]) == (40000, 100000, 0.4)
+    assert (alice["Stalled"], alice["Pushed"], alice["Slow"]) == (1, 1, 1)

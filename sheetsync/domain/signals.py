@@ -21,18 +21,8 @@ from sheetsync.domain.page import Page
 from sheetsync.domain.periods import Cadence, parse_period
 from sheetsync.domain.render import HISTORY_FIXED
 from sheetsync.domain.template import Template
+from sheetsync.domain.thresholds import SignalSettings
 from sheetsync.domain.values import CellValue, read_date, read_number
-
-
-@dataclass(frozen=True)
-class SignalSettings:
-    stalled_days: int = 14  # no activity for longer: stalled
-    push_flag: int = 2  # a close date moved later this many times: flagged
-    slow_factor: float = 1.5  # days in stage over this times the won deals' median: slow
-    min_won: int = 3  # fewer won deals through a stage: use default_stage_days
-    default_stage_days: int = 30
-    coverage_target: float = 3.0  # open pipeline over remaining quota
-    lookback: int = 6  # periods of commitments for the hit rate
 
 
 @dataclass
@@ -176,8 +166,9 @@ def compute(
     cadence: Cadence,
     today: date,
     quotas: Mapping[str, float | None],
-    settings: SignalSettings = SignalSettings(),
+    settings: SignalSettings | None = None,
 ) -> TeamSignals:
+    settings = settings or SignalSettings()
     out = TeamSignals()
     won_stages, lost_stages = _closed_stages(template)
     deal_sections = [s for s in template.sections if s.role == "deals"]

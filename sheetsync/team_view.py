@@ -1,0 +1,125 @@
+"""The ``Team`` tab: one row per rep with the period's numbers and the deal-health
+signals, rewritten by ``rollover`` and ``refresh``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import TYPE_CHECKING
+
+from sheetsync.config import Team
+from sheetsync.domain.layout import SheetLayout
+from sheetsync.domain.page import Page
+from sheetsync.domain.plan import Grid, Snapshot, WritePlan
+from sheetsync.domain.render import render_table
+from sheetsync.domain.signals import TeamSignals, compute, history_frame
+from sheetsync.domain.values import CellValue
+
+if TYPE_CHECKING:
+    from sheetsync.usecases import RepSummary
+
+HEADER = (
+    "Rep",
+    "Period",
+    "Meeting date",
+    "Open deals",
+    "Pipeline",
+    "Quota",
+    "Coverage",
+    "Win rate",
+    "Stalled",
+    "Pushed",
+    "Slow",
+    "Open actions",
+    "Carried over",
+    "Commitments hit",
+    "Hit streak",
+    "Last recap",
+    "Updated",
+)
+
+
+def team_signals(
+    team: Team, snap: Snapshot, pages: Mapping[str, Page], today: date, extra: Grid | None = None
+) -> TeamSignals:
+    """Signals from History as read (plus rows about to be appended) and the pages."""
+    grid = list(snap.grids.get("History", []))
+    if grid and extra:
+        grid += list(extra)
+    return compute(
+        history_frame(grid),
+        pages,
+        team.template,
+        team.cadence,
+        today,
+        {r.name: r.quota for r in team.reps},
+        team.signals,
+    )
+
+
+def recaps_sent(snap: Snapshot) -> dict[str, str]:
+    """rep -> the last recap the ledger records: its period and the day it went."""
+    last: dict[str, tuple[str, str]] = {}
+    for r in snap.ledger:
+        if len(r) > 3 and r[0] == "recap":
+            key = (str(r[2]), str(r[3])[:10])
+            last[str(r[1])] = max(last.get(str(r[1]), key), key)
+    return {rep: f"{period} on {day}" for rep, (period, day) in last.items()}
+
+
+def team_tab(
+    team: Team,
+    summaries: Sequence[RepSummary],
+    at: str,
+    signals: TeamSignals | None = None,
+    recaps: Mapping[str, str] | None = None,
+) -> WritePlan:
+    rows: list[list[CellValue]] = []
+    for s in summaries:
+        if s.error is not None:
+            continue
+        rs = signals.reps.get(s.rep) if signals else None
+        rows.append(
+            [
+                s.rep,
+                s.period,
+                s.meeting_date,
+                s.open_deals,
+                s.pipeline,
+                rs.quota if rs else None,
+                round(rs.coverage, 2) if rs and rs.coverage is not None else None,
+                round(rs.win_rate, 3) if rs and rs.win_rate is not None else None,
+                rs.stalled if rs else None,
+                rs.pushed if rs else None,
+                rs.slow if rs else None,
+                s.open_actions,
+                s.carried_over,
+                round(rs.hit_rate, 3) if rs and rs.hit_rate is not None else None,
+                rs.streak if rs else None,
+                (recaps or {}).get(s.rep),
+                at,
+            ]
+        )
+    money = f'"{team.currency}"#,##0'
+    formats = [
+        None,
+        None,
+        "d mmm yyyy",
+        "0",
+        money,
+        money,
+        '0.0"x"',
+        "0%",
+        "0",
+        "0",
+        "0",
+        "0",
+        "0",
+        "0%",
+        "0",
+        None,
+        None,
+    ]
+    layout: SheetLayout = render_table("Team", list(HEADER), rows, formats, "#0B2545")
+    layout.editors = (team.manager.email,)
+    return WritePlan(replace=[layout])
