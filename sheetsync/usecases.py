@@ -213,7 +213,7 @@ def rollover(
     with open_workbook(team.workbook) as wb:
         busy: set[str] = set()
         for attempt in range(REPLANS + 1):
-            snap, pages, errors = load_pages(team, wb, ("History",))
+            snap, pages, errors = load_pages(team, wb)
             for rep in team.reps:
                 if rep.tab in busy:
                     errors[rep.name] = (
@@ -292,8 +292,11 @@ def _plan_rollover(
         now_pages[rep.name] = rolled.page
     result = RolloverResult(team.name, location, target.label, False, results)
     if result.changed:
-        signals = team_signals(team, snap, now_pages, today, plan.history)
-        plan.replace += team_tab(team, summaries, at, signals, recaps_sent(snap)).replace
+        # History is not read here (a large local one takes seconds to parse): the
+        # columns that need it are filled by `refresh`
+        signals = team_signals(team, snap, now_pages, today)
+        team_plan = team_tab(team, summaries, at, signals, recaps_sent(snap), with_history=False)
+        plan.replace += team_plan.replace
     return result, plan
 
 

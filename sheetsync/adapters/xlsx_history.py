@@ -102,16 +102,29 @@ def shared_strings(z: zipfile.ZipFile) -> list[str]:
 
 def parse_rows(body: bytes, strings: Sequence[str]) -> list[tuple[int, list[CellValue]]]:
     """(row number, values) for each row of a sheetData fragment."""
-    root = ET.fromstring(b'<sheetData xmlns="' + MAIN.encode() + b'">' + body + b"</sheetData>")
+    # streamed, each row emptied once read: a tree of a large History would take
+    # gigabytes (one element per cell)
+    parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("end",))
+    parser.feed(b'<sheetData xmlns="' + MAIN.encode() + b'">')
+    row_tag, cell_tag = f"{{{MAIN}}}row", f"{{{MAIN}}}c"
     rows: list[tuple[int, list[CellValue]]] = []
-    for row in root.iter(f"{{{MAIN}}}row"):
-        values: list[CellValue] = []
-        for c in row.iter(f"{{{MAIN}}}c"):
-            ref = c.get("r", "")
-            col = column_number(ref.rstrip("0123456789")) if ref else len(values) + 1
-            values.extend([None] * (col - 1 - len(values)))
-            values.append(_cell(c, strings))
-        rows.append((int(row.get("r", len(rows) + 2)), values))
+    chunk = 1 << 20
+    pieces = [body[i : i + chunk] for i in range(0, len(body), chunk)] + [b"</sheetData>"]
+    for piece in pieces:
+        parser.feed(piece)
+        for event in parser.read_events():
+            elem = event[1]
+            if not isinstance(elem, ET.Element) or elem.tag != row_tag:
+                continue
+            values: list[CellValue] = []
+            for c in elem.iter(cell_tag):
+                ref = c.get("r", "")
+                col = column_number(ref.rstrip("0123456789")) if ref else len(values) + 1
+                values.extend([None] * (col - 1 - len(values)))
+                values.append(_cell(c, strings))
+            rows.append((int(elem.get("r", len(rows) + 2)), values))
+            elem.clear()
+    parser.close()
     return rows
 
 
