@@ -113,7 +113,7 @@ def parse_rows(body: bytes, strings: Sequence[str]) -> list[tuple[int, list[Cell
     for piece in pieces:
         parser.feed(piece)
         for event in parser.read_events():
-            elem = event[1]
+            elem = event[1]  # type: ignore[misc]  # typeshed: ("end", Element)
             if not isinstance(elem, ET.Element) or elem.tag != row_tag:
                 continue
             values: list[CellValue] = []
