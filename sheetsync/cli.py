@@ -217,6 +217,41 @@ def refresh(obj: Ctx, team_name: str | None) -> None:
         raise SystemExit(EXIT_PARTIAL)
 
 
+@cli.command("import")
+@click.argument("csv_file", metavar="FILE.csv", type=click.Path(path_type=Path))
+@team_option
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@click.pass_obj
+@boundary
+def import_(obj: Ctx, csv_file: Path, team_name: str | None, dry_run: bool) -> None:
+    """Update the deal rows from a CRM report export (Salesforce, HubSpot or mapped)."""
+    from sheetsync.crm_import import CsvProblems, import_deals
+
+    teams = obj.config.select(team_name)
+    if len(teams) > 1:
+        raise SheetsyncError("import: the config has several teams; pick one with --team")
+    team = teams[0]
+    try:
+        res = import_deals(team, obj.today(team), csv_file, dry_run)
+    except CsvProblems as exc:
+        for problem in exc.problems:
+            click.echo(f"Error: {problem}", err=True)
+        click.echo(f"Error: {csv_file}: nothing was imported", err=True)
+        raise SystemExit(EXIT_ERROR) from None
+    verb = "would update" if dry_run else "updated"
+    for rep in sorted(set(res.updated) | set(res.added)):
+        up, add = res.updated.get(rep, []), res.added.get(rep, [])
+        click.echo(f"{team.name} / {rep}: {verb} {len(up)}, added {len(add)}")
+        for label in up:
+            click.echo(f"    update  {label}")
+        for label in add:
+            click.echo(f"    add     {label}")
+    if not res.updated and not res.added:
+        click.echo(f"{team.name}: nothing to change; the pages match {csv_file.name}")
+    elif dry_run:
+        click.echo(f"{team.name}: dry run, nothing written")
+
+
 def _report(results: list[mailing.MailResult], dry_run: bool) -> None:
     failed = False
     for res in results:

@@ -77,6 +77,43 @@ class WorkbookConfig:
     credentials_env: str = "GOOGLE_APPLICATION_CREDENTIALS"
 
 
+CRM_FIELDS = ("id", "name", "account", "owner", "amount", "stage", "close_date", "last_activity")
+CRM_PRESETS: dict[str, dict[str, str]] = {
+    "salesforce": {
+        "id": "Opportunity ID",
+        "name": "Opportunity Name",
+        "account": "Account Name",
+        "owner": "Opportunity Owner",
+        "amount": "Amount",
+        "stage": "Stage",
+        "close_date": "Close Date",
+        "last_activity": "Last Activity",
+    },
+    "hubspot": {
+        "id": "Record ID",
+        "name": "Deal Name",
+        "account": "Associated Company",
+        "owner": "Deal owner",
+        "amount": "Amount",
+        "stage": "Deal Stage",
+        "close_date": "Close Date",
+        "last_activity": "Last Activity Date",
+    },
+}
+
+
+@dataclass(frozen=True)
+class CrmConfig:
+    """How a CRM report export maps onto the deal rows."""
+
+    columns: tuple[tuple[str, str], ...] = tuple(CRM_PRESETS["salesforce"].items())
+    owners: tuple[tuple[str, str], ...] = ()  # CRM owner name -> rep name
+    stages: tuple[tuple[str, str], ...] = ()  # CRM stage -> template stage
+
+    def column(self, field_name: str) -> str:
+        return dict(self.columns)[field_name]
+
+
 @dataclass(frozen=True)
 class Team:
     name: str
@@ -90,6 +127,7 @@ class Team:
     currency: str = "$"
     mail: MailConfig = MailConfig()
     signals: SignalSettings = field(default_factory=SignalSettings)
+    crm: CrmConfig = field(default_factory=CrmConfig)
 
     def rep(self, name: str) -> Rep:
         for rep in self.reps:
@@ -191,7 +229,7 @@ class _Reader:
 def _team(r: _Reader, data: Any, i: int, base: Path) -> Team:
     p: tuple[str | int, ...] = ("teams", i)
     allowed = {"name", "manager", "reps", "cadence", "meeting_day", "timezone", "workbook"}
-    allowed |= {"template", "currency", "mail", "signals"}
+    allowed |= {"template", "currency", "mail", "signals", "crm"}
     t = r.mapping(data, p, allowed, {"name", "manager", "reps", "workbook"})
     name = r.text(t["name"], (*p, "name"))
     m = r.mapping(t["manager"], (*p, "manager"), {"name", "email"}, {"name", "email"})
@@ -262,6 +300,7 @@ def _team(r: _Reader, data: Any, i: int, base: Path) -> Team:
     currency = str(t.get("currency", "$"))
     mail = _mail(r, t.get("mail"), (*p, "mail"), base)
     signals = _signals(r, t.get("signals"), (*p, "signals"))
+    crm = _crm(r, t.get("crm"), (*p, "crm"))
     return Team(
         name,
         manager,
@@ -274,7 +313,30 @@ def _team(r: _Reader, data: Any, i: int, base: Path) -> Team:
         currency,
         mail,
         signals,
+        crm,
     )
+
+
+def _crm(r: _Reader, data: Any, p: tuple[str | int, ...]) -> CrmConfig:
+    if data is None:
+        return CrmConfig()
+    m = r.mapping(data, p, {"preset", "columns", "owners", "stages"}, set())
+    preset = str(m.get("preset", "salesforce")).casefold()
+    if preset not in CRM_PRESETS:
+        raise r.fail((*p, "preset"), f"unknown preset '{preset}' (salesforce or hubspot)")
+    columns = dict(CRM_PRESETS[preset])
+    if "columns" in m:
+        given = r.mapping(m["columns"], (*p, "columns"), set(CRM_FIELDS), set())
+        columns.update({k: r.text(v, (*p, "columns", k)) for k, v in given.items()})
+    pairs: dict[str, tuple[tuple[str, str], ...]] = {}
+    for key in ("owners", "stages"):
+        raw = m.get(key, {})
+        if not isinstance(raw, dict):
+            raise r.fail((*p, key), f"'{key}' maps CRM names to ours (name: name)")
+        pairs[key] = tuple(
+            (r.text(k, (*p, key)), r.text(v, (*p, key, str(k)))) for k, v in raw.items()
+        )
+    return CrmConfig(tuple(columns.items()), pairs["owners"], pairs["stages"])
 
 
 def _signals(r: _Reader, data: Any, p: tuple[str | int, ...]) -> SignalSettings:
