@@ -87,10 +87,20 @@ def summarize(team: Team, rep: Rep, page: Page) -> RepSummary:
     return s
 
 
-def rep_layout(team: Team, rep: Rep, page: Page) -> SheetLayout:
+def rep_layout(team: Team, rep: Rep, page: Page, signals: TeamSignals | None = None) -> SheetLayout:
     """A rep's tab: editable by the rep and the manager only (where the backend can
-    protect a tab)."""
-    layout = render_page(page, team.template, team.currency)
+    protect a tab); with ``signals``, each deal's flags and the "to talk about" list."""
+    flags: dict[str, list[str]] = {}
+    talk: list[str] = []
+    if signals is not None:
+        mine = signals.for_rep(rep.name)
+        flags = {d.deal_id: d.flags for d in mine if d.flags}
+        urgent = sorted(
+            (d for d in mine if d.flags),
+            key=lambda d: (not (d.stalled or d.slow), -d.amount),
+        )
+        talk = [f"{d.label}: {'; '.join(d.flags)}" for d in urgent]
+    layout = render_page(page, team.template, team.currency, flags, talk)
     layout.editors = (rep.email, team.manager.email) if rep.mailable else (team.manager.email,)
     return layout
 
@@ -393,19 +403,36 @@ class RefreshResult:
 
 
 def refresh(team: Team, today: date) -> RefreshResult:
-    """Recompute the signals and rewrite the Team tab; the pages are left alone."""
+    """Recompute the signals; rewrite the Team tab and each page's signal column and
+    "to talk about" list (the people's content is written back as it was read). A
+    page someone edits meanwhile is read again, as in rollover."""
     with open_workbook(team.workbook) as wb:
-        snap, pages, errors = load_pages(team, wb, ("History",))
-        if not snap.exists:
-            raise SheetsyncError(f"{wb.location}: no workbook yet; run sheetsync init first")
-        summaries = [
-            RepSummary(r.name, r.tab, error=errors[r.name])
-            if r.name in errors
-            else summarize(team, r, pages[r.name])
-            if r.name in pages
-            else RepSummary(r.name, r.tab, error=f"tab '{r.tab}': no page yet; run sheetsync init")
-            for r in team.reps
-        ]
-        signals = team_signals(team, snap, pages, today)
-        wb.write(team_tab(team, summaries, now_text(), signals, recaps_sent(snap)))
-        return RefreshResult(team.name, wb.location, summaries, signals)
+        for attempt in range(REPLANS + 1):
+            snap, pages, errors = load_pages(team, wb, ("History",))
+            if not snap.exists:
+                raise SheetsyncError(f"{wb.location}: no workbook yet; run sheetsync init first")
+            summaries = [
+                RepSummary(r.name, r.tab, error=errors[r.name])
+                if r.name in errors
+                else summarize(team, r, pages[r.name])
+                if r.name in pages
+                else RepSummary(
+                    r.name, r.tab, error=f"tab '{r.tab}': no page yet; run sheetsync init"
+                )
+                for r in team.reps
+            ]
+            for page in pages.values():
+                assign_ids(page, team.template)  # typed rows get their ids, as at rollover
+            signals = team_signals(team, snap, pages, today)
+            at = now_text()
+            plan = team_tab(team, summaries, at, signals, recaps_sent(snap))
+            for rep in team.reps:
+                if rep.name in pages:
+                    plan.replace.append(rep_layout(team, rep, pages[rep.name], signals))
+            try:
+                wb.write(plan)
+                return RefreshResult(team.name, wb.location, summaries, signals)
+            except ConcurrentEdit:
+                if attempt == REPLANS:
+                    raise
+        raise AssertionError("unreachable")

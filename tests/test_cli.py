@@ -290,3 +290,22 @@ def test_refresh_writes_the_signals_to_the_team_tab(backend: Backend) -> None:
     alice = dict(zip(header, team[1], strict=False))
     assert (alice["Pipeline"], alice["Quota"], alice["Coverage"]) == (40000, 100000, 0.4)
     assert (alice["Stalled"], alice["Pushed"], alice["Slow"]) == (1, 1, 1)
+    page = backend.cells("Alice Chen")
+    globex = next(r for r in page if r[1:2] == ("Globex",))
+    assert globex[9].startswith("stalled (80 days idle); pushed 2× (+79 days); slow in Demo")
+    talk = next(r for r in page if r[1:2] == ("To talk about",))
+    assert talk[2].startswith("Globex: stalled")
+    again = run(backend.config, "status", today="2026-11-20")
+    assert again.exit_code == 0 and "Warning" not in again.output  # the page still reads
+
+
+def test_a_page_made_before_the_signal_column_still_reads_and_gets_it(backend: Backend) -> None:
+    run(backend.config, "init", today="2026-10-05")
+    for marker in ("#new_opportunities", "#existing_opportunities"):
+        header = backend.find("Alice Chen", marker) + 1
+        col = backend.cells("Alice Chen")[header - 1].index("Signal") + 1
+        backend.write("Alice Chen", header, col, None)  # as an older template made it
+    res = run(backend.config, "rollover", today="2026-11-02")
+    assert res.exit_code == 0, res.output
+    header = backend.find("Alice Chen", "#existing_opportunities") + 1
+    assert "Signal" in backend.cells("Alice Chen")[header - 1]

@@ -177,7 +177,7 @@ def _header_columns(
         if col.key not in found and default not in found.values() and titles.get(default):
             found[col.key] = default  # retitled column: trust its position
     for col in section.columns:
-        if col.key not in found:
+        if col.key not in found and not col.is_system:
             raise PageError(
                 tab,
                 cell_name(row, 2 + section.columns.index(col)),
@@ -194,7 +194,10 @@ def _read_item(
     columns: dict[str, int],
     warnings: list[str],
 ) -> Item | None:
-    raw = {col.key: _cell(grid, row, columns[col.key]) for col in section.columns}
+    raw = {
+        col.key: _cell(grid, row, columns[col.key]) if col.key in columns else None
+        for col in section.columns
+    }
     if all(is_blank(raw[c.key]) or raw[c.key] is False for c in section.user_columns):
         return None  # blank, or only an unticked box
     parsed: dict[str, CellValue] = {}
@@ -208,6 +211,8 @@ def _read_item(
             where = cell_name(row, columns[col.key])
             warnings.append(f"tab '{tab}' {where}: {exc}; kept as typed")
             typed = value.strip() if isinstance(value, str) else value
+        if col.type == "signal":
+            continue  # sheetsync's own reading of the deal, rewritten every time
         if col.type == "origin":
             origin = None if is_blank(typed) else _text(typed)
         elif col.type == "carried":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sheetsync.domain.layout import (
     DATE_FORMAT,
@@ -39,6 +39,8 @@ def _value_style(column: Column, currency: str) -> Style:
         return Style(number_format=NUMBER_FORMAT)
     if column.type in ("origin", "carried"):
         return Style(color=MUTED, align="center")
+    if column.type == "signal":
+        return Style(size=9, color=MUTED, wrap=True)
     if column.type == "checkbox":
         return Style(align="center")
     return Style(wrap=True)
@@ -55,8 +57,29 @@ def _item_value(item: Item, column: Column) -> CellValue:
     return value
 
 
-def render_page(page: Page, template: Template, currency: str = "$") -> SheetLayout:
-    """The full tab for ``page``: title, header block, then every section."""
+ALERT = "#FBE3E1"  # stalled or slow: red tint
+WATCH = "#FDF1D6"  # pushed: amber tint
+TALK_LABEL = "To talk about"
+TALK_MAX = 5
+
+
+def signal_style(flags: Sequence[str]) -> Style:
+    """The signal cell's colour says how urgent its flags are."""
+    text = " ".join(flags)
+    fill = ALERT if ("stalled" in text or "slow" in text) else WATCH if flags else None
+    return Style(size=9, color=INK if fill else MUTED, wrap=True, fill=fill)
+
+
+def render_page(
+    page: Page,
+    template: Template,
+    currency: str = "$",
+    signals: Mapping[str, Sequence[str]] | None = None,
+    talk: Sequence[str] = (),
+) -> SheetLayout:
+    """The full tab for ``page``: title, header block, then every section.
+    ``signals`` maps a deal's id to its flags (shown in the deal sections' signal
+    column); ``talk`` is the short "to talk about" list under the header."""
     width = template.width
     sheet = SheetLayout(title=page.tab, freeze_rows=1, freeze_cols=1)
     rep = page.header.get("rep") or page.tab
@@ -72,9 +95,12 @@ def render_page(page: Page, template: Template, currency: str = "$") -> SheetLay
         row = sheet.add(Cell(), Cell(fld.label, LABEL), Cell(value, style))
         if fld.type == "checkbox":
             sheet.validations.append(Validation(3, row, row))
+    talk_style = Style(color=INK, fill=WATCH, wrap=False)
+    for n, line in enumerate(talk[:TALK_MAX]):
+        sheet.add(Cell(), Cell(TALK_LABEL if n == 0 else None, LABEL), Cell(line, talk_style))
     sheet.add()
     for sec in template.sections:
-        _render_section(sheet, sec, page, width, currency)
+        _render_section(sheet, sec, page, width, currency, signals or {})
     widths = [9.0] + [14.0] * (width - 1)
     widths[1] = 16.0
     for sec in template.sections:
@@ -86,7 +112,12 @@ def render_page(page: Page, template: Template, currency: str = "$") -> SheetLay
 
 
 def _render_section(
-    sheet: SheetLayout, sec: Section, page: Page, width: int, currency: str
+    sheet: SheetLayout,
+    sec: Section,
+    page: Page,
+    width: int,
+    currency: str,
+    signals: Mapping[str, Sequence[str]],
 ) -> None:
     band = Style(bold=True, size=12, color="#FFFFFF", fill=sec.color)
     hint = Style(italic=True, color=HINT_COLOR, fill=sec.color)
@@ -111,10 +142,13 @@ def _render_section(
     first = len(sheet.rows) + 1
     styles = [_value_style(col, currency) for col in sec.columns]
     for item in items:
+        flags = signals.get(item.id or "", ())
         sheet.add(
             Cell(item.id, META),
             *[
-                Cell(_item_value(item, col), st)
+                Cell("; ".join(flags) or None, signal_style(flags))
+                if col.type == "signal"
+                else Cell(_item_value(item, col), st)
                 for col, st in zip(sec.columns, styles, strict=True)
             ],
         )

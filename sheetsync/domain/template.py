@@ -13,8 +13,20 @@ from typing import Any
 from sheetsync.domain import values
 from sheetsync.errors import TemplateError
 
-COLUMN_TYPES = ("text", "number", "money", "date", "choice", "checkbox", "origin", "carried")
-SYSTEM_TYPES = ("origin", "carried")  # filled in by sheetsync, not by people
+COLUMN_TYPES = (
+    "text",
+    "number",
+    "money",
+    "date",
+    "choice",
+    "checkbox",
+    "origin",
+    "carried",
+    "signal",
+)
+# filled in by sheetsync, not by people; a page made before such a column was
+# added to the template still reads, and gets the column at its next rewrite
+SYSTEM_TYPES = ("origin", "carried", "signal")
 KEEP = ("never", "always", "open")
 # What a section means to status and analytics; the carry engine ignores it.
 ROLES = ("deals", "actions", "commitments", "kpis", "agenda", "notes")
