@@ -17,13 +17,15 @@ from sheetsync.adapters.mailers import MailError, OutboxMailer, RecipientRefused
 from sheetsync.adapters.registry import open_workbook
 from sheetsync.config import Rep, Team
 from sheetsync.domain.followup import HistoryIndex, build_agenda, build_recap
-from sheetsync.domain.page import Item, Page, SectionContent
+from sheetsync.domain.page import Item, Page, SectionContent, assign_ids
 from sheetsync.domain.periods import Period, parse_period, period_of
 from sheetsync.domain.plan import Snapshot
+from sheetsync.domain.signals import TeamSignals
 from sheetsync.domain.values import CellValue
 from sheetsync.errors import SheetsyncError
 from sheetsync.messages import Outgoing, Templates, agenda_message, recap_message
 from sheetsync.ports import Workbook
+from sheetsync.team_view import team_signals
 from sheetsync.usecases import load_pages, now_text
 
 
@@ -55,6 +57,16 @@ def _sent(snap: Snapshot) -> dict[tuple[str, str, str], str]:
         for r in snap.ledger
         if len(r) > 3 and r[0] in ("recap", "agenda")
     }
+
+
+def _signals(team: Team, snap: Snapshot, pages: dict[str, Page], today: date) -> TeamSignals:
+    for page in pages.values():
+        assign_ids(page, team.template)  # deterministic: a typed deal gets its id
+    return team_signals(team, snap, pages, today)
+
+
+def deal_flags(signals: TeamSignals, rep: str) -> dict[str, list[str]]:
+    return {d.deal_id: d.flags for d in signals.for_rep(rep) if d.flags}
 
 
 def _selected(team: Team, rep_name: str | None) -> tuple[Rep, ...]:
@@ -154,6 +166,7 @@ def recap(
         if not snap.exists:
             raise SheetsyncError(f"{wb.location}: no workbook yet; run sheetsync init first")
         history = HistoryIndex(snap.grids.get("History", []))
+        signals = _signals(team, snap, pages, today)
         sent = _sent(snap)
         outgoing: list[Outgoing] = []
         for rep in _selected(team, rep_name):
@@ -200,6 +213,7 @@ def recap(
                 the_period,
                 wb.link(rep.tab),
                 team.currency,
+                deal_flags(signals, rep.name) if target is None else None,
             )
             outgoing.append(recap_message(team, rep, content, templates))
         _deliver(wb, team, result, outgoing, dry_run)
@@ -232,6 +246,7 @@ def agenda(
         if not snap.exists:
             raise SheetsyncError(f"{wb.location}: no workbook yet; run sheetsync init first")
         history = HistoryIndex(snap.grids.get("History", []))
+        signals = _signals(team, snap, pages, today)
         sent = _sent(snap)
         outgoing: list[Outgoing] = []
         for rep in _selected(team, rep_name):
@@ -270,6 +285,7 @@ def agenda(
                 meeting,
                 wb.link(rep.tab),
                 team.currency,
+                deal_flags(signals, rep.name),
             )
             outgoing.append(agenda_message(team, rep, content, templates))
         _deliver(wb, team, result, outgoing, dry_run)

@@ -291,7 +291,7 @@ def test_agenda_before_the_meeting_with_an_invitation(backend: Backend) -> None:
     )
     assert alice["Subject"] == "1:1 on Friday 27 November — Alice Chen: your agenda"
     text = alice.get_body(("plain",)).get_content()
-    assert "Globex: no activity for 57 days" in text
+    assert "Globex: stalled (55 days idle)" in text  # the same signals as the pages
     assert "Call the CFO" in text and "Rep's agenda" in text
     assert "What is not working (5 min)" in text
     (ics,) = [p for p in alice.iter_attachments() if p.get_content_type() == "text/calendar"]

@@ -11,8 +11,9 @@ plan grouped by owner.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from sheetsync.domain.carry import is_open
 from sheetsync.domain.page import Item, Page
@@ -20,8 +21,6 @@ from sheetsync.domain.periods import Period
 from sheetsync.domain.render import HISTORY_FIXED
 from sheetsync.domain.template import Column, Section, Template
 from sheetsync.domain.values import CellValue, Formula, is_blank, read_date, read_number
-
-STALE_AFTER = timedelta(days=14)  # a deal with no activity for longer needs a word
 
 
 def show(column: Column, value: CellValue, currency: str = "$") -> str:
@@ -207,6 +206,7 @@ def build_recap(
     period: Period,
     link: str,
     currency: str = "$",
+    flags: Mapping[str, Sequence[str]] | None = None,
 ) -> Recap:
     label = period.label
     blocks: list[Block] = []
@@ -236,7 +236,9 @@ def build_recap(
             note = ""
             if sec.role == "deals":
                 earlier = history.before(item.id, label)
-                note = "; ".join(deal_changes(item, earlier, currency, label))
+                notes = deal_changes(item, earlier, currency, label)
+                notes += [f for f in (flags or {}).get(item.id or "", ()) if "pushed" not in f]
+                note = "; ".join(notes)
             elif sec.role == "kpis":
                 note = _kpi_note(item)
             carried_in = sec.carry.keep == "open" and sec.role != "deals"
@@ -302,7 +304,11 @@ def build_agenda(
     meeting: date,
     link: str,
     currency: str = "$",
+    flags: Mapping[str, Sequence[str]] | None = None,
 ) -> Agenda:
+    """``flags``: each deal's health signals by id (``domain.signals``); the deals
+    that have any are the ones to be ready to talk about."""
+    flags = flags or {}
     label = period.label
     actions: list[Line] = []
     action_headers: list[str] = []
@@ -320,22 +326,11 @@ def build_agenda(
             action_headers = [c.title for c in _columns(sec)]
             actions += [_line(sec, i, label, currency) for i in items]
         elif sec.role == "deals":
-            for item in items:
-                reasons = []
-                track = [s.values.get("close_date") for s in history.before(item.id, label)]
-                count, days = pushes([*track, item.values.get("close_date")])
-                if count:
-                    reasons.append(f"close date pushed {count}× ({days} days)")
-                try:
-                    active = read_date(item.values.get("last_activity"))
-                except ValueError:
-                    active = None
-                if active is None:
-                    reasons.append("no activity recorded")
-                elif meeting - active > STALE_AFTER:
-                    reasons.append(f"no activity for {(meeting - active).days} days")
-                if reasons:
-                    deals.append(TalkingPoint(item.label(sec), reasons))
+            deals += [
+                TalkingPoint(item.label(sec), list(flags[item.id]))
+                for item in items
+                if item.id and flags.get(item.id)
+            ]
         elif sec.carry.keep == "open" and sec.role == "notes":
             not_working_headers = [c.title for c in _columns(sec)]
             not_working += [_line(sec, i, label, currency) for i in items]
