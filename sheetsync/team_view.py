@@ -8,7 +8,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from sheetsync.config import Team
-from sheetsync.domain.layout import SheetLayout
+from sheetsync.domain.layout import Chart, SheetLayout
 from sheetsync.domain.page import Page
 from sheetsync.domain.plan import Grid, Snapshot, WritePlan
 from sheetsync.domain.render import render_table
@@ -127,4 +127,19 @@ def team_tab(
     ]
     layout: SheetLayout = render_table("Team", list(HEADER), rows, formats, "#0B2545")
     layout.editors = (team.manager.email,)
+    if rows:
+        col = {name: i + 1 for i, name in enumerate(HEADER)}
+        layout.charts.append(
+            Chart(
+                "Pipeline and coverage per rep",
+                col["Rep"],
+                (col["Pipeline"], col["Quota"]),
+                col["Coverage"],
+                1,
+                len(rows) + 1,
+                len(rows) + 3,
+                left_title=f"Pipeline, quota ({team.currency})",
+                right_title="Coverage (x)",
+            )
+        )
     return WritePlan(replace=[layout])

@@ -57,6 +57,10 @@ class Backend:
         """Everything the workbook holds, to compare before and after a command."""
         raise NotImplementedError
 
+    def charts(self, tab: str) -> list[str]:
+        """The titles of the tab's charts."""
+        raise NotImplementedError
+
     # --- built on the above -------------------------------------------------------------
 
     def find(self, tab: str, text: str) -> int:
@@ -126,6 +130,13 @@ class XlsxBackend(Backend):
     def state(self) -> Any:
         return self.path.read_bytes()
 
+    def charts(self, tab: str) -> list[str]:
+        out = []
+        for chart in load_workbook(self.path)[tab]._charts:
+            rich = chart.title.tx.rich if chart.title and chart.title.tx else None
+            out.append("".join(r.t for p in (rich.p if rich else []) for r in (p.r or [])))
+        return out
+
 
 class GoogleBackend(Backend):
     name = "google"
@@ -160,3 +171,7 @@ class GoogleBackend(Backend):
 
     def state(self) -> Any:
         return copy.deepcopy(self.fake.books[SHEET_ID])
+
+    def charts(self, tab: str) -> list[str]:
+        sheet = self.fake.books[SHEET_ID].sheet(title=tab)
+        return [c["spec"]["title"] for c in sheet.charts]

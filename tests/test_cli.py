@@ -297,6 +297,9 @@ def test_refresh_writes_the_signals_to_the_team_tab(backend: Backend) -> None:
     assert talk[2].startswith("Globex: stalled")
     again = run(backend.config, "status", today="2026-11-20")
     assert again.exit_code == 0 and "Warning" not in again.output  # the page still reads
+    assert backend.charts("Team") == ["Pipeline and coverage per rep"]
+    run(backend.config, "refresh", today="2026-11-21")
+    assert backend.charts("Team") == ["Pipeline and coverage per rep"]  # replaced, not added
 
 
 def test_a_page_made_before_the_signal_column_still_reads_and_gets_it(backend: Backend) -> None:

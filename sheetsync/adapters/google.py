@@ -141,7 +141,7 @@ class GoogleWorkbook:
     def _load_metadata(self) -> None:
         """The tab list, sizes and protection: the request gspread makes on opening a
         spreadsheet, with a field mask so that it stays small."""
-        params = {"fields": "properties.title,sheets(properties,protectedRanges)"}
+        params = {"fields": "properties.title,sheets(properties,protectedRanges,charts.chartId)"}
         raw = self._call(self.http.fetch_sheet_metadata, self.spreadsheet_id, params)
         self.title = raw.get("properties", {}).get("title", "")
         self._meta = {s["properties"]["title"]: s for s in raw.get("sheets", [])}
@@ -418,6 +418,7 @@ class GoogleWorkbook:
         ids[layout.title] = sheet_id
         out: list[Json] = [{"addSheet": {"properties": cells.sheet_properties(sheet_id, layout)}}]
         out += cells.content_requests(sheet_id, layout, clear=False)
+        out += [cells.chart_request(sheet_id, c) for c in layout.charts]
         out += self._protect(layout, sheet_id, existing=[])
         return out
 
@@ -438,6 +439,11 @@ class GoogleWorkbook:
         props.pop("title")
         out: list[Json] = [{"updateSheetProperties": {"properties": props, "fields": fields}}]
         out += cells.content_requests(sheet_id, layout, clear=True)
+        out += [
+            {"deleteEmbeddedObject": {"objectId": chart["chartId"]}}
+            for chart in entry.get("charts", [])
+        ]
+        out += [cells.chart_request(sheet_id, c) for c in layout.charts]
         out += self._protect(layout, sheet_id, entry.get("protectedRanges", []))
         return out
 

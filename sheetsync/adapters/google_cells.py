@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sheetsync.domain.layout import SheetLayout, Style, Validation
+from sheetsync.domain.layout import Chart, SheetLayout, Style, Validation
 from sheetsync.domain.plan import Grid
 from sheetsync.domain.values import SERIAL_EPOCH, CellValue, Formula, to_serial
 
@@ -283,3 +283,58 @@ def read_grid(data: list[Json]) -> Grid:
     while grid and not grid[-1]:
         grid.pop()
     return grid
+
+
+def chart_request(sheet_id: int, spec: Chart) -> Json:
+    """An ``addChart``: a combo of columns (left axis) and a line (right axis)."""
+
+    def source(col: int, first: int) -> Json:
+        return {
+            "sourceRange": {"sources": [grid_range(sheet_id, first, spec.last_row, col - 1, col)]}
+        }
+
+    series: list[Json] = [
+        {"series": source(col, spec.header_row - 1), "targetAxis": "LEFT_AXIS", "type": "COLUMN"}
+        for col in spec.bars
+    ]
+    axes: list[Json] = [
+        {"position": "BOTTOM_AXIS"},
+        {"position": "LEFT_AXIS", "title": spec.left_title},
+    ]
+    if spec.line is not None:
+        series.append(
+            {
+                "series": source(spec.line, spec.header_row - 1),
+                "targetAxis": "RIGHT_AXIS",
+                "type": "LINE",
+            }
+        )
+        axes.append({"position": "RIGHT_AXIS", "title": spec.right_title})
+    return {
+        "addChart": {
+            "chart": {
+                "spec": {
+                    "title": spec.title,
+                    "basicChart": {
+                        "chartType": "COMBO",
+                        "legendPosition": "BOTTOM_LEGEND",
+                        "axis": axes,
+                        "domains": [{"domain": source(spec.categories, spec.header_row - 1)}],
+                        "series": series,
+                        "headerCount": 1,
+                    },
+                },
+                "position": {
+                    "overlayPosition": {
+                        "anchorCell": {
+                            "sheetId": sheet_id,
+                            "rowIndex": spec.anchor_row - 1,
+                            "columnIndex": spec.anchor_col - 1,
+                        },
+                        "widthPixels": 640,
+                        "heightPixels": 320,
+                    }
+                },
+            }
+        }
+    }

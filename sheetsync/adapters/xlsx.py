@@ -19,6 +19,7 @@ from typing import Any
 
 from openpyxl import Workbook as OpenpyxlWorkbook
 from openpyxl import load_workbook
+from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -26,7 +27,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from sheetsync.adapters.filelock import FileLock, office_lock
 from sheetsync.adapters.xlsx_history import HeldHistory, hold_history, put_back, read_rows, rows_xml
-from sheetsync.domain.layout import SheetLayout, Style
+from sheetsync.domain.layout import Chart, SheetLayout, Style
 from sheetsync.domain.page import cell_name
 from sheetsync.domain.plan import Grid, Snapshot, WritePlan
 from sheetsync.domain.values import CellValue, Formula
@@ -127,10 +128,38 @@ def _render(ws: Worksheet, layout: SheetLayout, styles: _Styles) -> None:
         dv.errorStyle = "warning"
         dv.sqref = " ".join(ranges)
         ws.add_data_validation(dv)
+    for chart in layout.charts:
+        _add_chart(ws, chart)
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _add_chart(ws: Worksheet, spec: Chart) -> None:
+    """Bars on the left axis, an optional line on a right axis (openpyxl's combo)."""
+    first, last = spec.header_row, spec.last_row
+    bars = BarChart()
+    bars.type = "col"
+    bars.title = spec.title
+    bars.y_axis.title = spec.left_title
+    for col in spec.bars:
+        bars.add_data(
+            Reference(ws, min_col=col, min_row=first, max_row=last), titles_from_data=True
+        )
+    cats = Reference(ws, min_col=spec.categories, min_row=first + 1, max_row=last)
+    bars.set_categories(cats)
+    if spec.line is not None:
+        line = LineChart()
+        line.add_data(
+            Reference(ws, min_col=spec.line, min_row=first, max_row=last), titles_from_data=True
+        )
+        line.y_axis.axId = 200
+        line.y_axis.title = spec.right_title
+        line.y_axis.crosses = "max"
+        bars += line
+    bars.width, bars.height = 18, 9
+    ws.add_chart(bars, cell_name(spec.anchor_row, spec.anchor_col))
 
 
 def _grid(ws: Worksheet) -> Grid:

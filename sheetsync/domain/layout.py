@@ -48,6 +48,23 @@ class Validation:
         return not self.choices
 
 
+@dataclass(frozen=True)
+class Chart:
+    """Columns per category (a bar per row) on the left axis, and optionally a line
+    on a right axis: a native chart on both backends."""
+
+    title: str
+    categories: int  # 1-based column of the category names
+    bars: tuple[int, ...]  # 1-based columns drawn as bars (left axis)
+    line: int | None  # 1-based column drawn as a line (right axis)
+    header_row: int  # 1-based; the rows below it, to last_row, are the data
+    last_row: int
+    anchor_row: int  # 1-based cell the chart's top-left corner sits on
+    anchor_col: int = 1
+    left_title: str = ""
+    right_title: str = ""
+
+
 @dataclass
 class SheetLayout:
     title: str
@@ -59,6 +76,7 @@ class SheetLayout:
     hidden: bool = False
     tab_color: str | None = None
     editors: tuple[str, ...] = ()  # who may edit the tab (emails); empty: anyone
+    charts: list[Chart] = field(default_factory=list)
 
     def add(self, *cells: Cell) -> int:
         """Append a row; returns its 1-based row number."""

@@ -78,6 +78,7 @@ class Sheet:
     cells: dict[tuple[int, int], Json] = field(default_factory=dict)
     col_widths: dict[int, int] = field(default_factory=dict)
     row_heights: dict[int, int] = field(default_factory=dict)
+    charts: list[Json] = field(default_factory=list)
 
     def properties(self) -> Json:
         grid: Json = {"rowCount": self.rows, "columnCount": self.cols}
@@ -417,6 +418,8 @@ class FakeSheetsApi:
             prot = [p for p in book.protected if p["range"].get("sheetId") == s.sheet_id]
             if prot:
                 out["sheets"][book.sheets.index(s)]["protectedRanges"] = prot
+            if s.charts:
+                out["sheets"][book.sheets.index(s)]["charts"] = copy.deepcopy(s.charts)
         return out
 
     def _add_grid_data(self, book: Spreadsheet, out: Json, ranges: list[str]) -> None:
@@ -752,6 +755,31 @@ class FakeSheetsApi:
                     prot[f] = copy.deepcopy(new.get(f))
                 return
         raise bad(f"No protected range with id: {new.get('protectedRangeId')}")
+
+    def _do_addChart(self, book: Spreadsheet, args: Json) -> Json:
+        chart = copy.deepcopy(args["chart"])
+        anchor = chart["position"]["overlayPosition"]["anchorCell"]
+        sheet = self._editable(book, anchor.get("sheetId", 0))
+        basic = chart["spec"].get("basicChart", {})
+        ranges = [d["domain"]["sourceRange"] for d in basic.get("domains", [])]
+        ranges += [s["series"]["sourceRange"] for s in basic.get("series", [])]
+        for rng in ranges:
+            for src in rng.get("sources", []):
+                self._box(book.sheet(sheet_id=src.get("sheetId", 0)), src)
+                if src.get("endColumnIndex", 0) - src.get("startColumnIndex", 0) != 1:
+                    raise bad("A chart's data range must be one column wide.")
+        chart["chartId"] = next(self._ids)
+        sheet.charts.append(chart)
+        return {"addChart": {"chart": chart}}
+
+    def _do_deleteEmbeddedObject(self, book: Spreadsheet, args: Json) -> None:
+        for sheet in book.sheets:
+            for chart in sheet.charts:
+                if chart["chartId"] == args.get("objectId"):
+                    self._editable(book, sheet.sheet_id)
+                    sheet.charts.remove(chart)
+                    return
+        raise bad(f"No embedded object with id {args.get('objectId')}.")
 
     def _do_deleteProtectedRange(self, book: Spreadsheet, args: Json) -> None:
         for prot in book.protected:
