@@ -217,6 +217,26 @@ def refresh(obj: Ctx, team_name: str | None) -> None:
         raise SystemExit(EXIT_PARTIAL)
 
 
+@cli.command()
+@team_option
+@click.option("--out", "out", type=click.Path(path_type=Path), help="The HTML file to write.")
+@click.option("--periods", type=click.IntRange(2, 60), default=12, show_default=True)
+@click.pass_obj
+@boundary
+def report(obj: Ctx, team_name: str | None, out: Path | None, periods: int) -> None:
+    """Write a standalone HTML team report with trend charts, for the manager."""
+    from sheetsync.report import report as make_report
+
+    teams = obj.config.select(team_name)
+    if out is not None and len(teams) > 1:
+        raise SheetsyncError("report --out: the config has several teams; pick one with --team")
+    for team in teams:
+        res = make_report(team, obj.today(team), out, periods)
+        click.echo(
+            f"{team.name}: report of {res.reps} reps over {res.periods} periods in {res.path}"
+        )
+
+
 @cli.command("import")
 @click.argument("csv_file", metavar="FILE.csv", type=click.Path(path_type=Path))
 @team_option

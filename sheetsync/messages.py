@@ -42,11 +42,12 @@ class Templates:
     """The packaged email templates, each overridable by a file of the same name in
     the team's templates folder."""
 
-    def __init__(self, override: Path | None) -> None:
+    def __init__(self, override: Path | None, kind: str = "email") -> None:
         if override is not None and not override.is_dir():
             raise ConfigError(f"mail.templates: {override} is not a folder")
         folders = [str(override)] if override else []
-        folders.append(str(packaged_templates() / "email"))
+        folders.append(str(packaged_templates() / kind))
+        folders.append(str(packaged_templates() / "email"))  # the shared macros
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(folders),
             autoescape=jinja2.select_autoescape(

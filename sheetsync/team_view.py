@@ -12,7 +12,7 @@ from sheetsync.domain.layout import Chart, SheetLayout
 from sheetsync.domain.page import Page
 from sheetsync.domain.plan import Grid, Snapshot, WritePlan
 from sheetsync.domain.render import render_table
-from sheetsync.domain.signals import TeamSignals, compute, history_frame
+from sheetsync.domain.signals import SIGNAL_COLUMNS, TeamSignals, compute, history_frame
 from sheetsync.domain.values import CellValue
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ def team_signals(
     if grid and extra:
         grid += list(extra)
     return compute(
-        history_frame(grid),
+        history_frame(grid, history_columns(team)),
         pages,
         team.template,
         team.cadence,
@@ -55,6 +55,13 @@ def team_signals(
         {r.name: r.quota for r in team.reps},
         team.signals,
     )
+
+
+def history_columns(team: Team) -> tuple[str, ...]:
+    """History's columns the signals read: the usual ones, and each scored section's
+    result column, whatever a team's template calls it."""
+    scores = [s.carry.score.column for s in team.template.sections if s.carry.score]
+    return tuple(dict.fromkeys([*SIGNAL_COLUMNS, *scores]))
 
 
 def recaps_sent(snap: Snapshot) -> dict[str, str]:

@@ -312,3 +312,31 @@ def test_a_page_made_before_the_signal_column_still_reads_and_gets_it(backend: B
     assert res.exit_code == 0, res.output
     header = backend.find("Alice Chen", "#existing_opportunities") + 1
     assert "Signal" in backend.cells("Alice Chen")[header - 1]
+
+
+def test_report_is_one_html_file_with_a_chart_per_trend(tmp_path: Path) -> None:
+    from html.parser import HTMLParser
+
+    res = CliRunner().invoke(cli, ["--today", "2026-11-22", "demo", str(tmp_path / "d")])
+    assert res.exit_code == 0, res.output
+    config = tmp_path / "d" / "config.yaml"
+    out = tmp_path / "team.html"
+    res = run(config, "report", "--out", str(out), today="2026-11-22")
+    assert res.exit_code == 0, res.output
+    assert "report of 5 reps over 3 periods" in res.output
+    html = out.read_text(encoding="utf-8")
+
+    class Count(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.tags: dict[str, int] = {}
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            self.tags[tag] = self.tags.get(tag, 0) + 1
+
+    counter = Count()
+    counter.feed(html)
+    assert counter.tags["svg"] == 4 and counter.tags["polyline"] >= 5
+    assert "<script" not in html and "http" not in html.split("from", 1)[0]
+    assert "pushed 2× (+91 days)" in html  # Northwind renewal: the demo pushes it twice
+    assert oct(out.stat().st_mode & 0o777) == "0o600"

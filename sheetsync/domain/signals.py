@@ -360,3 +360,78 @@ def compute(
                 streak += 1
             rs.streak = streak
     return out
+
+
+TREND_COLUMNS = ("pipeline", "coverage", "win_rate", "hit_rate")
+
+
+def trends(
+    history: pd.DataFrame,
+    pages: Mapping[str, Page],
+    template: Template,
+    cadence: Cadence,
+    quotas: Mapping[str, float | None],
+    periods: int = 12,
+) -> pd.DataFrame:
+    """Per rep and period (the last ``periods`` of them): open pipeline at the close
+    of the period, pipeline over quota, win rate of the deals closed in it, and the
+    hit rate of the commitments scored in it. The current pages count as the
+    current period."""
+    won_stages, lost_stages = _closed_stages(template)
+    deal_keys = {s.key for s in template.sections if s.role == "deals"}
+    frames = [history]
+    current: list[dict[str, CellValue]] = []
+    for rep, page in pages.items():
+        for key in deal_keys & set(page.sections):
+            for item in page.items(key):
+                current.append(
+                    {
+                        "period": page.period_label,
+                        "rep": rep,
+                        "section": key,
+                        "stage": item.values.get("stage"),
+                        "amount": item.values.get("amount"),
+                    }
+                )
+    if current:
+        frames.append(pd.DataFrame(current))
+    df = pd.concat(frames, ignore_index=True)
+    if df.empty:
+        return pd.DataFrame(columns=["rep", "period", *TREND_COLUMNS])
+    labels = sorted(df["period"].dropna().astype(str).unique())[-periods:]
+    df = df[df["period"].astype(str).isin(labels)]
+    deals = df[df["section"].isin(deal_keys)]
+    stage = deals.get("stage", pd.Series(index=deals.index, dtype=object)).astype(str)
+    amount = _mapped(deals.get("amount", pd.Series(index=deals.index, dtype=object)), _money)
+    is_won, is_lost = stage.isin(won_stages), stage.isin(lost_stages)
+    open_amount = amount.where(~(is_won | is_lost), 0.0).fillna(0.0)
+    keys = [deals["rep"].astype(str), deals["period"].astype(str)]
+    out = pd.DataFrame(
+        {
+            "pipeline": open_amount.groupby(keys).sum(),
+            "won": is_won.groupby(keys).sum(),
+            "lost": is_lost.groupby(keys).sum(),
+        }
+    )
+    closed = out["won"] + out["lost"]
+    out["win_rate"] = (out["won"] / closed).where(closed > 0)
+    quota = pd.Series(
+        [quotas.get(rep) or float("nan") for rep in out.index.get_level_values(0)],
+        index=out.index,
+        dtype=float,
+    )
+    out["coverage"] = out["pipeline"] / quota
+    out["hit_rate"] = float("nan")
+    for sec in template.sections:
+        score = sec.carry.score
+        if sec.role != "commitments" or score is None or score.column not in df.columns:
+            continue
+        rows = df[(df["section"] == sec.key) & df[score.column].isin([score.hit, score.miss])]
+        rate = (
+            (rows[score.column] == score.hit)
+            .groupby([rows["rep"].astype(str), rows["period"].astype(str)])
+            .mean()
+        )
+        out["hit_rate"] = out["hit_rate"].combine_first(rate.astype(float))
+    out = out.reset_index(names=["rep", "period"])
+    return out[["rep", "period", *TREND_COLUMNS]].sort_values(["rep", "period"])
