@@ -58,8 +58,9 @@ def line_chart(
     step = max(1, len(periods) // 8)
     for i, p in enumerate(periods):
         if i % step == 0 or i == len(periods) - 1:
+            anchor = "start" if i == 0 else "end" if i == len(periods) - 1 else "middle"
             parts.append(
-                f'<text x="{x(i):.1f}" y="{H - 12}" font-size="11" text-anchor="middle" '
+                f'<text x="{x(i):.1f}" y="{H - 12}" font-size="11" text-anchor="{anchor}" '
                 f'fill="#57606a">{escape(p)}</text>'
             )
     for n_rep, (rep, vals) in enumerate(series.items()):
