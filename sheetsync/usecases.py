@@ -394,6 +394,34 @@ def check(team: Team) -> CheckResult:
 # --- refresh -------------------------------------------------------------------------
 
 
+def stamp_stage_dates(team: Team, pages: dict[str, Page], signals: TeamSignals, today: date) -> int:
+    """Keep each open deal's "stage since" date: filled in where blank (from when
+    History first shows the deal in its stage), and set to today where the stage
+    changed since the last snapshot and the date still belongs to the old stage.
+    Returns how many dates changed."""
+    by_id = {(d.rep, d.deal_id): d for d in signals.deals}
+    changed = 0
+    for rep, page in pages.items():
+        start = parse_period(page.period_label, team.cadence).start
+        for sec in team.template.sections:
+            if sec.role != "deals" or sec.key not in page.sections:
+                continue
+            if not any(c.type == "stage_since" for c in sec.columns):
+                continue
+            for item in page.items(sec.key):
+                d = by_id.get((rep, item.id or ""))
+                if d is None:
+                    continue
+                since = item.values.get("stage_since")
+                if not isinstance(since, date) and d.stage_began is not None:
+                    item.values["stage_since"] = min(d.stage_began, today)
+                    changed += 1
+                elif d.new_stage and isinstance(since, date) and since < start:
+                    item.values["stage_since"] = today
+                    changed += 1
+    return changed
+
+
 @dataclass
 class RefreshResult:
     team: str
@@ -424,6 +452,8 @@ def refresh(team: Team, today: date) -> RefreshResult:
             for page in pages.values():
                 assign_ids(page, team.template)  # typed rows get their ids, as at rollover
             signals = team_signals(team, snap, pages, today)
+            if stamp_stage_dates(team, pages, signals, today):
+                signals = team_signals(team, snap, pages, today)  # with the new dates
             at = now_text()
             plan = team_tab(team, summaries, at, signals, recaps_sent(snap))
             for rep in team.reps:

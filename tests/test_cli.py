@@ -291,8 +291,17 @@ def test_refresh_writes_the_signals_to_the_team_tab(backend: Backend) -> None:
     assert (alice["Pipeline"], alice["Quota"], alice["Coverage"]) == (40000, 100000, 0.4)
     assert (alice["Stalled"], alice["Pushed"], alice["Slow"]) == (1, 1, 1)
     page = backend.cells("Alice Chen")
-    globex = next(r for r in page if r[1:2] == ("Globex",))
-    assert globex[9].startswith("stalled (80 days idle); pushed 2× (+79 days); slow in Demo")
+    header = page[backend.find("Alice Chen", "#existing_opportunities")]
+    globex = dict(zip(header, next(r for r in page if r[1:2] == ("Globex",)), strict=False))
+    assert globex["Signal"].startswith("stalled (80 days idle); pushed 2× (+79 days); slow in Demo")
+    assert globex["Stage since"] == date(2026, 9, 1)  # first seen in Demo in September
+    row = backend.find("Alice Chen", "Globex")
+    backend.write("Alice Chen", row, 5, "Trial")  # the deal moves on
+    run(backend.config, "refresh", today="2026-11-21")
+    page = backend.cells("Alice Chen")
+    globex = dict(zip(header, next(r for r in page if r[1:2] == ("Globex",)), strict=False))
+    assert globex["Stage since"] == date(2026, 11, 21)
+    assert "slow" not in globex["Signal"]
     talk = next(r for r in page if r[1:2] == ("To talk about",))
     assert talk[2].startswith("Globex: stalled")
     again = run(backend.config, "status", today="2026-11-20")

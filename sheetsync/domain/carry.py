@@ -119,7 +119,7 @@ def roll_page(
             if outcome in STAYS:
                 target = template.section(sec.carry.move_to) if sec.carry.move_to else sec
                 moved = _carried_values(sec.carry, values)
-                kept = {c.key: moved.get(c.key) for c in target.columns if not c.is_system}
+                kept = {c.key: moved.get(c.key) for c in target.columns if c.is_value}
                 carried = Item(item.id, kept, since, item.carried + 1)
                 if sec.carry.move_to:
                     arrivals.append((target.key, carried))

@@ -31,6 +31,8 @@ SCHEMA_VERSION = "1"
 
 
 def _value_style(column: Column, currency: str) -> Style:
+    if column.type == "stage_since":
+        return Style(color=MUTED, number_format=DATE_FORMAT, align="left")
     if column.type == "date":
         return Style(number_format=DATE_FORMAT, align="left")
     if column.type == "money":

@@ -40,6 +40,8 @@ class DealSignal:
     typical_days: float  # median days won deals spent in this stage (or the default)
     typical_from_won: bool  # False: too few won deals, the configured default is used
     slow: bool
+    stage_began: date | None = None  # when the deal entered its stage, as far as known
+    new_stage: bool = False  # its stage differs from its last History snapshot
 
     @property
     def flags(self) -> list[str]:
@@ -272,6 +274,11 @@ def compute(
 
     # --- current open deals -------------------------------------------------------------
     run_begin = runs.groupby("id", sort=False)["begin"].last()
+    run_count = all_snaps.groupby("run", sort=False).size()
+    last_run = runs.groupby("id", sort=False).tail(1)
+    single = set(last_run.index[(run_count.reindex(last_run.index) == 1).to_numpy()])
+    fresh_ids = set(last_run.loc[list(single), "id"]) if single else set()
+    seen_before = set(snaps["id"])
     defaults_used: set[str] = set()
     for row in current.itertuples(index=False):
         stage = str(row.stage)
@@ -298,6 +305,8 @@ def compute(
                 typical,
                 from_won,
                 typical > 0 and days_in > settings.slow_factor * typical,
+                date.fromordinal(int(begin)),
+                row.id in fresh_ids and row.id in seen_before,
             )
         )
     if defaults_used:

@@ -23,10 +23,12 @@ COLUMN_TYPES = (
     "origin",
     "carried",
     "signal",
+    "stage_since",
 )
 # filled in by sheetsync, not by people; a page made before such a column was
 # added to the template still reads, and gets the column at its next rewrite
-SYSTEM_TYPES = ("origin", "carried", "signal")
+SYSTEM_TYPES = ("origin", "carried", "signal", "stage_since")
+DERIVED_TYPES = ("origin", "carried", "signal")  # not values an item carries
 KEEP = ("never", "always", "open")
 # What a section means to status and analytics; the carry engine ignores it.
 ROLES = ("deals", "actions", "commitments", "kpis", "agenda", "notes")
@@ -42,6 +44,12 @@ class Column:
     width: float | None = None
 
     @property
+    def is_value(self) -> bool:
+        """A value the item carries from period to period (people's, or sheetsync's
+        stage date), as opposed to what sheetsync derives for display."""
+        return self.type not in DERIVED_TYPES
+
+    @property
     def is_system(self) -> bool:
         return self.type in SYSTEM_TYPES
 
@@ -51,7 +59,7 @@ class Column:
             return raw
         if self.type in ("number", "money", "carried"):
             return values.read_number(raw)
-        if self.type == "date":
+        if self.type in ("date", "stage_since"):
             return values.read_date(raw)
         if self.type == "checkbox":
             return values.read_checkbox(raw)
