@@ -5,6 +5,7 @@ and a manager would (closes deals, pushes a close date, ticks actions done)."""
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -233,11 +234,24 @@ def _second_period(rep: Rep, page: Page, rng: random.Random) -> None:
     )
 
 
-def _current_period(rep: Rep, page: Page, rng: random.Random) -> None:
+NEXT_STAGE = {"Discovery": "Demo", "Demo": "Trial", "Trial": "Proposal", "Proposal": "Negotiation"}
+
+
+def _current_period(rep: Rep, page: Page, rng: random.Random, today: date) -> None:
+    start = period_of(today, Cadence.MONTHLY).start
     for item in page.items("existing_opportunities"):
+        name = item.values.get("opportunity")
         close = item.values.get("close_date")
-        if item.values.get("opportunity") == "Northwind renewal" and isinstance(close, date):
+        if name == "Northwind renewal" and isinstance(close, date):
             item.values["close_date"] = close + timedelta(days=30)  # pushed a second time
+            item.values["last_activity"] = max(start, today - timedelta(days=3))
+        elif name == "Globex expansion":
+            continue  # still nothing logged: stalled, and slow in Proposal
+        elif rng.random() < 0.7:  # most deals move on and were worked on this month
+            stage = str(item.values.get("stage") or "")
+            item.values["stage"] = NEXT_STAGE.get(stage, stage)
+            item.values["stage_since"] = max(start, today - timedelta(days=rng.randint(1, 10)))
+            item.values["last_activity"] = max(start, today - timedelta(days=rng.randint(0, 6)))
     page.items("agenda").append(
         Item(None, {"topic": "Northwind keeps slipping: how to get a date"})
     )
@@ -270,7 +284,8 @@ def build_demo(directory: Path, today: date) -> DemoResult:
     usecases.rollover(team, first.next().start)
     _edit_pages(team, _second_period)
     usecases.rollover(team, current.start)
-    _edit_pages(team, _current_period)
+    _edit_pages(team, functools.partial(_current_period, today=today))
+    usecases.refresh(team, today)  # the signals on the pages and the Team tab
     with open_workbook(team.workbook) as wb:
         history = len(wb.read(["History"]).grids.get("History", [])) - 1
     outbox = team.mail.outbox or directory / "outbox"

@@ -349,3 +349,36 @@ def test_report_is_one_html_file_with_a_chart_per_trend(tmp_path: Path) -> None:
     assert "<script" not in html and "http" not in html.split("from", 1)[0]
     assert "pushed 2× (+91 days)" in html  # Northwind renewal: the demo pushes it twice
     assert oct(out.stat().st_mode & 0o777) == "0o600"
+
+
+def test_the_demo_shows_the_signals_it_was_built_to_contain(tmp_path: Path) -> None:
+    res = CliRunner().invoke(cli, ["--today", "2026-11-22", "demo", str(tmp_path / "d")])
+    assert res.exit_code == 0, res.output
+    demo = XlsxBackend(tmp_path / "d")
+    team = demo.cells("Team")
+    rows = [dict(zip(team[0], r, strict=False)) for r in team[1:]]
+    assert len(rows) == 5 and all(r["Pushed"] == 1 for r in rows)  # Northwind renewal
+    assert all(r["Stalled"] >= 1 for r in rows)  # Globex expansion, at least
+    assert demo.charts("Team") == ["Pipeline and coverage per rep"]
+    page = demo.cells("Alice Chen")
+    header = page[demo.find("Alice Chen", "#existing_opportunities")]
+    deals = {r[1]: dict(zip(header, r, strict=False)) for r in page if r[1:2] and r[0]}
+    assert "pushed 2× (+91 days)" in deals["Northwind renewal"]["Signal"]
+    assert deals["Globex expansion"]["Signal"].startswith("stalled (107 days idle)")
+    first = demo.find("Alice Chen", "To talk about") - 1
+    talk = [r[2] for r in page[first : first + 5] if len(r) > 2 and r[2]]
+    assert talk[0].startswith("Northwind renewal: pushed 2×")  # urgent, biggest first
+    assert any(t.startswith("Globex expansion: stalled") for t in talk)
+    config = tmp_path / "d" / "config.yaml"
+    recap = run(config, "recap", "--rep", "Alice Chen", today="2026-11-28")
+    assert recap.exit_code == 0, recap.output
+    (path,) = [p for p in (tmp_path / "d" / "outbox").glob("1-1-recap-alice-chen-november*.eml")]
+    from email import message_from_bytes, policy
+
+    text = message_from_bytes(path.read_bytes(), policy=policy.default).get_body(("plain",))
+    content = text.get_content()
+    assert (
+        "Northwind renewal" in content
+        and "close date pushed again (2× in all, +91 days)" in content
+    )
+    assert "Globex expansion" in content and "stalled (113 days idle)" in content
