@@ -42,7 +42,7 @@ def _value_style(column: Column, currency: str) -> Style:
     if column.type in ("origin", "carried"):
         return Style(color=MUTED, align="center")
     if column.type == "signal":
-        return Style(size=9, color=MUTED, wrap=True)
+        return Style(size=9, color=MUTED)
     if column.type == "checkbox":
         return Style(align="center")
     return Style(wrap=True)
@@ -69,7 +69,8 @@ def signal_style(flags: Sequence[str]) -> Style:
     """The signal cell's colour says how urgent its flags are."""
     text = " ".join(flags)
     fill = ALERT if ("stalled" in text or "slow" in text) else WATCH if flags else None
-    return Style(size=9, color=INK if fill else MUTED, wrap=True, fill=fill)
+    # one line that runs on to the right: a wrapped cell would need a taller row
+    return Style(size=9, color=INK if fill else MUTED, fill=fill)
 
 
 def render_page(
