@@ -206,6 +206,9 @@ def refresh(obj: Ctx, team_name: str | None) -> None:
             if rs is None:
                 continue
             coverage = f"{rs.coverage:.1f}x" if rs.coverage is not None else "-"
+            target = team.signals.coverage_target
+            if rs.coverage is not None and rs.coverage < target:
+                coverage += f" (below {target:g}x)"
             click.echo(
                 f"{team.name} / {s.rep}: pipeline {_money(rs.pipeline)}, coverage {coverage}, "
                 f"stalled {rs.stalled}, pushed {rs.pushed}, slow {rs.slow}"

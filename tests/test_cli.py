@@ -283,7 +283,10 @@ def test_refresh_writes_the_signals_to_the_team_tab(backend: Backend) -> None:
     backend.write("Alice Chen", row, 6, date(2026, 12, 18))  # and twice
     res = run(backend.config, "refresh", today="2026-11-20")
     assert res.exit_code == 0, res.output
-    assert "Alice Chen: pipeline $40,000, coverage 0.4x, stalled 1, pushed 1, slow 1" in res.output
+    assert (
+        "Alice Chen: pipeline $40,000, coverage 0.4x (below 3x), stalled 1, pushed 1, slow 1"
+        in res.output
+    )
     assert "Note: fewer than 3 won deals went through Demo" in res.output
     team = backend.cells("Team")
     header = list(team[0])
