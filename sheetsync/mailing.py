@@ -9,6 +9,7 @@ run with exactly the messages that did not go: each one goes out once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -149,6 +150,80 @@ def _deliver(
             )
 
 
+@dataclass
+class Skip:
+    detail: str
+    period: str = ""
+
+
+@dataclass
+class Due:
+    period: str  # the period the ledger records the message under
+    build: Callable[[], Outgoing]
+
+
+@dataclass
+class Context:
+    """What every rep's decision may look at: one read of the team."""
+
+    team: Team
+    today: date
+    wb: Workbook
+    history: HistoryIndex
+    signals: TeamSignals
+    templates: Templates
+
+
+def _run(
+    team: Team,
+    today: date,
+    kind: str,
+    rep_name: str | None,
+    dry_run: bool,
+    resend: bool,
+    decide: Callable[[Context, Rep, Page], Due | Skip],
+) -> MailResult:
+    """Read once; per rep, ``decide`` whether a message is due; send what is,
+    except what the ledger says went already (unless ``resend``)."""
+    result = MailResult(team.name, kind)
+    templates = Templates(team.mail.templates)
+    with open_workbook(team.workbook) as wb:
+        snap, pages, errors = load_pages(team, wb, ("History",))
+        if not snap.exists:
+            raise SheetsyncError(f"{wb.location}: no workbook yet; run sheetsync init first")
+        history = HistoryIndex(snap.grids.get("History", []))
+        ctx = Context(team, today, wb, history, _signals(team, snap, pages, today), templates)
+        sent = _sent(snap)
+        outgoing: list[Outgoing] = []
+        for rep in _selected(team, rep_name):
+
+            def note(status: str, detail: str, label: str = "", rep: Rep = rep) -> None:
+                result.deliveries.append(Delivery(rep.name, kind, label, status, detail))
+
+            page = pages.get(rep.name)
+            if rep.name in errors or page is None:
+                note(
+                    "error" if rep.name in errors else "skipped",
+                    errors.get(rep.name) or f"tab '{rep.tab}': no page yet; run sheetsync init",
+                )
+                continue
+            decision = decide(ctx, rep, page)
+            if isinstance(decision, Skip):
+                note("skipped", decision.detail, decision.period)
+            elif (kind, rep.name, decision.period) in sent and not resend:
+                note(
+                    "skipped",
+                    f"already sent {sent[(kind, rep.name, decision.period)]}",
+                    decision.period,
+                )
+            elif not rep.mailable:
+                note("error", f"{rep.email_error}; no {kind} sent", decision.period)
+            else:
+                outgoing.append(decision.build())
+        _deliver(wb, team, result, outgoing, dry_run)
+    return result
+
+
 def recap(
     team: Team,
     today: date,
@@ -158,66 +233,41 @@ def recap(
     resend: bool = False,
 ) -> MailResult:
     """A recap to each rep whose meeting was held and who has not had one yet."""
-    result = MailResult(team.name, "recap")
-    templates = Templates(team.mail.templates)
     target = parse_period(period, team.cadence) if period else None
-    with open_workbook(team.workbook) as wb:
-        snap, pages, errors = load_pages(team, wb, ("History",))
-        if not snap.exists:
-            raise SheetsyncError(f"{wb.location}: no workbook yet; run sheetsync init first")
-        history = HistoryIndex(snap.grids.get("History", []))
-        signals = _signals(team, snap, pages, today)
-        sent = _sent(snap)
-        outgoing: list[Outgoing] = []
-        for rep in _selected(team, rep_name):
 
-            def note(status: str, detail: str, label: str = "", rep: Rep = rep) -> None:
-                result.deliveries.append(Delivery(rep.name, "recap", label, status, detail))
+    def decide(ctx: Context, rep: Rep, page: Page) -> Due | Skip:
+        current = parse_period(page.period_label, team.cadence)
+        the_period = target or current
+        if target is not None and target != current:
+            old = page_from_history(team, rep, target, ctx.history)
+            if old is None:
+                return Skip(f"History has no rows of {rep.name} for {target.label}")
+            page = old
+        label = the_period.label
+        meeting = page.header.get("meeting_date")
+        if not isinstance(meeting, date) or (target is None and meeting > today):
+            shown = meeting.isoformat() if isinstance(meeting, date) else "not set"
+            return Skip(f"meeting not held yet (meeting date {shown})", label)
+        if team.mail.approval and target is None and page.header.get("send_recap") is not True:
+            return Skip("waiting for the manager to tick 'Send recap'", label)
 
-            if rep.name in errors:
-                note("error", errors[rep.name])
-                continue
-            page = pages.get(rep.name)
-            if page is None:
-                note("skipped", f"tab '{rep.tab}': no page yet; run sheetsync init")
-                continue
-            current = parse_period(page.period_label, team.cadence)
-            the_period = target or current
-            if target is not None and target != current:
-                old = page_from_history(team, rep, target, history)
-                if old is None:
-                    note("skipped", f"History has no rows of {rep.name} for {target.label}")
-                    continue
-                page = old
-            label = the_period.label
-            meeting = page.header.get("meeting_date")
-            if not isinstance(meeting, date) or (target is None and meeting > today):
-                shown = meeting.isoformat() if isinstance(meeting, date) else "not set"
-                note("skipped", f"meeting not held yet (meeting date {shown})", label)
-                continue
-            if team.mail.approval and target is None and page.header.get("send_recap") is not True:
-                note("skipped", "waiting for the manager to tick 'Send recap'", label)
-                continue
-            if ("recap", rep.name, label) in sent and not resend:
-                note("skipped", f"already sent {sent[('recap', rep.name, label)]}", label)
-                continue
-            if not rep.mailable:
-                note("error", f"{rep.email_error}; no recap sent", label)
-                continue
+        def build() -> Outgoing:
             content = build_recap(
                 page,
                 team.template,
-                history,
+                ctx.history,
                 rep.name,
                 team.manager.name,
                 the_period,
-                wb.link(rep.tab),
+                ctx.wb.link(rep.tab),
                 team.currency,
-                deal_flags(signals, rep.name) if target is None else None,
+                deal_flags(ctx.signals, rep.name) if target is None else None,
             )
-            outgoing.append(recap_message(team, rep, content, templates))
-        _deliver(wb, team, result, outgoing, dry_run)
-    return result
+            return recap_message(team, rep, content, ctx.templates)
+
+        return Due(label, build)
+
+    return _run(team, today, "recap", rep_name, dry_run, resend, decide)
 
 
 def next_meeting(page: Page, today: date) -> date | None:
@@ -239,54 +289,30 @@ def agenda(
 ) -> MailResult:
     """Before each rep's next meeting, the agenda with what to bring and an invitation."""
     lead = team.mail.agenda_days_before if days_before is None else days_before
-    result = MailResult(team.name, "agenda")
-    templates = Templates(team.mail.templates)
-    with open_workbook(team.workbook) as wb:
-        snap, pages, errors = load_pages(team, wb, ("History",))
-        if not snap.exists:
-            raise SheetsyncError(f"{wb.location}: no workbook yet; run sheetsync init first")
-        history = HistoryIndex(snap.grids.get("History", []))
-        signals = _signals(team, snap, pages, today)
-        sent = _sent(snap)
-        outgoing: list[Outgoing] = []
-        for rep in _selected(team, rep_name):
 
-            def note(status: str, detail: str, label: str = "", rep: Rep = rep) -> None:
-                result.deliveries.append(Delivery(rep.name, "agenda", label, status, detail))
+    def decide(ctx: Context, rep: Rep, page: Page) -> Due | Skip:
+        meeting = next_meeting(page, today)
+        if meeting is None:
+            return Skip("no meeting date ahead on the page")
+        if meeting - today > timedelta(days=lead):
+            return Skip(f"meeting on {meeting.isoformat()}; agenda goes {lead} days before")
+        period = period_of(meeting, team.cadence)
 
-            if rep.name in errors:
-                note("error", errors[rep.name])
-                continue
-            page = pages.get(rep.name)
-            if page is None:
-                note("skipped", f"tab '{rep.tab}': no page yet; run sheetsync init")
-                continue
-            meeting = next_meeting(page, today)
-            if meeting is None:
-                note("skipped", "no meeting date ahead on the page")
-                continue
-            label = period_of(meeting, team.cadence).label
-            if meeting - today > timedelta(days=lead):
-                note("skipped", f"meeting on {meeting.isoformat()}; agenda goes {lead} days before")
-                continue
-            if ("agenda", rep.name, label) in sent and not resend:
-                note("skipped", f"already sent {sent[('agenda', rep.name, label)]}", label)
-                continue
-            if not rep.mailable:
-                note("error", f"{rep.email_error}; no agenda sent", label)
-                continue
+        def build() -> Outgoing:
             content = build_agenda(
                 page,
                 team.template,
-                history,
+                ctx.history,
                 rep.name,
                 team.manager.name,
-                period_of(meeting, team.cadence),
+                period,
                 meeting,
-                wb.link(rep.tab),
+                ctx.wb.link(rep.tab),
                 team.currency,
-                deal_flags(signals, rep.name),
+                deal_flags(ctx.signals, rep.name),
             )
-            outgoing.append(agenda_message(team, rep, content, templates))
-        _deliver(wb, team, result, outgoing, dry_run)
-    return result
+            return agenda_message(team, rep, content, ctx.templates)
+
+        return Due(period.label, build)
+
+    return _run(team, today, "agenda", rep_name, dry_run, resend, decide)
