@@ -128,6 +128,7 @@ def report(team: Team, today: date, out: Path | None = None, periods: int = 12) 
         legend=legend,
         signals=signals,
         errors=sorted(errors.values()),
+        days=lambda v: "–" if v is None else f"{v:.0f} days",
     )
     path = out or (team.workbook.path.parent if team.workbook.path else Path.cwd()) / (
         f"report-{team.name.replace(' ', '-').lower()}-{today.isoformat()}.html"

@@ -351,6 +351,7 @@ def test_report_is_one_html_file_with_a_chart_per_trend(tmp_path: Path) -> None:
     assert counter.tags["svg"] == 4 and counter.tags["polyline"] >= 5
     assert "<script" not in html and "http" not in html.split("from", 1)[0]
     assert "pushed 2× (+91 days)" in html  # Northwind renewal: the demo pushes it twice
+    assert "Won against lost" in html and "Median days, won deals" in html
     assert oct(out.stat().st_mode & 0o777) == "0o600"
 
 
