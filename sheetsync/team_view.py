@@ -80,17 +80,12 @@ def team_tab(
     at: str,
     signals: TeamSignals | None = None,
     recaps: Mapping[str, str] | None = None,
-    with_history: bool = True,
 ) -> WritePlan:
-    """The tab. Without History (``with_history=False``, as rollover computes it to
-    stay fast on a large local workbook) the columns that need it stay empty until
-    the next ``refresh``."""
     rows: list[list[CellValue]] = []
     for s in summaries:
         if s.error is not None:
             continue
         rs = signals.reps.get(s.rep) if signals else None
-        hs = rs if with_history else None
         rows.append(
             [
                 s.rep,
@@ -100,14 +95,14 @@ def team_tab(
                 s.pipeline,
                 rs.quota if rs else None,
                 round(rs.coverage, 2) if rs and rs.coverage is not None else None,
-                round(hs.win_rate, 3) if hs and hs.win_rate is not None else None,
+                round(rs.win_rate, 3) if rs and rs.win_rate is not None else None,
                 rs.stalled if rs else None,
-                hs.pushed if hs else None,
-                hs.slow if hs else None,
+                rs.pushed if rs else None,
+                rs.slow if rs else None,
                 s.open_actions,
                 s.carried_over,
-                round(hs.hit_rate, 3) if hs and hs.hit_rate is not None else None,
-                hs.streak if hs else None,
+                round(rs.hit_rate, 3) if rs and rs.hit_rate is not None else None,
+                rs.streak if rs else None,
                 (recaps or {}).get(s.rep),
                 at,
             ]

@@ -223,7 +223,7 @@ def rollover(
     with open_workbook(team.workbook) as wb:
         busy: set[str] = set()
         for attempt in range(REPLANS + 1):
-            snap, pages, errors = load_pages(team, wb)
+            snap, pages, errors = load_pages(team, wb, ("History",))
             for rep in team.reps:
                 if rep.tab in busy:
                     errors[rep.name] = (
@@ -265,6 +265,7 @@ def _plan_rollover(
     results: list[RepRoll] = []
     summaries: list[RepSummary] = []
     now_pages: dict[str, Page] = {}  # each rep's page as it will be after this rollover
+    rewrite: list[Rep] = []  # the pages this rollover writes
     keys = tpl.history_keys
     for rep in team.reps:
         res = RepRoll(rep.name, rep.tab, "up-to-date", to_period=target.label)
@@ -277,7 +278,7 @@ def _plan_rollover(
         if page is None:  # a rep new to the config: a fresh page at the target period
             new = blank_page(rep.tab, tpl, page_header(team, rep, target, None))
             res.action = "created"
-            plan.replace.append(rep_layout(team, rep, new))
+            rewrite.append(rep)
             plan.ledger.append(["page", rep.name, target.label, at, "created"])
             summaries.append(summarize(team, rep, new))
             now_pages[rep.name] = new
@@ -296,17 +297,19 @@ def _plan_rollover(
             bucket = {"carried": res.stayed, "moved": res.moved}.get(h.outcome, res.archived)
             bucket.append(f"{tpl.section(h.section).title}: {h.label}")
             plan.history.append(h.cells(keys))
-        plan.replace.append(rep_layout(team, rep, rolled.page))
+        rewrite.append(rep)
         plan.ledger.append(["rolled", rep.name, target.label, at, f"from {current.label}"])
         summaries.append(summarize(team, rep, rolled.page))
         now_pages[rep.name] = rolled.page
     result = RolloverResult(team.name, location, target.label, False, results)
     if result.changed:
-        # History is not read here (a large local one takes seconds to parse): the
-        # columns that need it are filled by `refresh`
-        signals = team_signals(team, snap, now_pages, today)
-        team_plan = team_tab(team, summaries, at, signals, recaps_sent(snap), with_history=False)
-        plan.replace += team_plan.replace
+        # the signals see History with this rollover's rows, and the new pages
+        signals = team_signals(team, snap, now_pages, today, plan.history)
+        if stamp_stage_dates(team, now_pages, signals, today):
+            signals = team_signals(team, snap, now_pages, today, plan.history)
+        for rep in rewrite:
+            plan.replace.append(rep_layout(team, rep, now_pages[rep.name], signals))
+        plan.replace += team_tab(team, summaries, at, signals, recaps_sent(snap)).replace
     return result, plan
 
 

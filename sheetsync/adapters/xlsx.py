@@ -7,6 +7,7 @@ old one, so the file on disk is always the old workbook or the new one.
 
 from __future__ import annotations
 
+import copy
 import io
 import os
 import tempfile
@@ -72,13 +73,20 @@ def set_value(cell: Any, value: CellValue) -> None:
 
 
 class _Styles:
-    """openpyxl style objects, made once per distinct ``Style``."""
+    """openpyxl styles, worked out once per distinct ``Style`` and workbook: the
+    first cell gets them through openpyxl (which looks each part up in the
+    workbook's tables, the slow part), the others a copy of its style indexes."""
 
     def __init__(self) -> None:
         self._cache: dict[Style, tuple[Font, PatternFill | None, Alignment, str]] = {}
+        self._arrays: dict[Style, Any] = {}
 
     def apply(self, cell: Any, style: Style) -> None:
         if style == Style():
+            return
+        done = self._arrays.get(style)
+        if done is not None:
+            cell._style = copy.copy(done)
             return
         parts = self._cache.get(style)
         if parts is None:
@@ -99,6 +107,7 @@ class _Styles:
             cell.fill = fill
         cell.alignment = align
         cell.number_format = fmt
+        self._arrays[style] = copy.copy(cell._style)
 
 
 def _render(ws: Worksheet, layout: SheetLayout, styles: _Styles) -> None:

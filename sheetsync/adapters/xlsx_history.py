@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import PurePosixPath
 from xml.etree import ElementTree as ET
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape, unescape
 
 from sheetsync.domain.page import column_letter, column_number
 from sheetsync.domain.values import CellValue, Formula
@@ -226,5 +226,37 @@ def put_back(saved: bytes, title: str, held: HeldHistory | None, new_rows: bytes
     return out.getvalue()
 
 
+_OUR_ROW = re.compile(rb'<row r="\d+">(.*?)</row>', re.S)
+_OUR_CELL = re.compile(
+    rb'<c r="([A-Z]+)\d+"(?: t="(b|inlineStr)")?>'
+    rb'(?:<v>([^<]*)</v>|<is><t(?: xml:space="preserve")?>([^<]*)</t></is>)</c>'
+)
+
+
 def read_rows(body: bytes) -> list[list[CellValue]]:
-    return [values for _, values in parse_rows(body, [])]
+    """History's rows as values. A held body is always in the shape ``rows_xml``
+    writes, which a regular expression reads several times faster than an XML
+    parser; anything else (a row it does not recognise) goes to the full parser."""
+    rows: list[list[CellValue]] = []
+    matched = 0
+    for m in _OUR_ROW.finditer(body):
+        inner = m.group(1)
+        cells = _OUR_CELL.findall(inner)
+        if len(cells) != inner.count(b"<c "):
+            return [values for _, values in parse_rows(body, [])]
+        values: list[CellValue] = []
+        for col, kind, number, text in cells:
+            n = column_number(col.decode())
+            values.extend([None] * (n - 1 - len(values)))
+            if kind == b"inlineStr":
+                values.append(unescape(text.decode("utf-8")))
+            elif kind == b"b":
+                values.append(number.strip() == b"1")
+            else:
+                x = float(number)
+                values.append(int(x) if x.is_integer() else x)
+        rows.append(values)
+        matched += 1
+    if matched != body.count(b"<row"):
+        return [values for _, values in parse_rows(body, [])]
+    return rows
