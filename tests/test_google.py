@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
+from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
 
@@ -566,3 +567,57 @@ def test_column_widths_a_person_set_survive_a_rollover(tmp_path: Path) -> None:
         sheet.col_widths[1] = 420
         assert run(g.config, "rollover", today="2026-11-02").exit_code == 0
         assert g.fake.books[SHEET_ID].sheet(title="Alice Chen").col_widths[1] == 420
+
+
+def test_the_demo_uploaded_to_google_shows_its_signals_after_a_rollover(tmp_path: Path) -> None:
+    """The demo team's workbook, as a spreadsheet uploaded to Google: after the next
+    rollover there, the pages, the Team tab and the recap show the signals."""
+    from click.testing import CliRunner
+
+    from sheetsync.adapters.google import GoogleWorkbook
+    from sheetsync.adapters.xlsx import XlsxWorkbook
+    from sheetsync.cli import cli
+    from sheetsync.config import load_config
+    from sheetsync.domain.layout import Cell, SheetLayout
+    from sheetsync.domain.plan import WritePlan
+
+    res = CliRunner().invoke(cli, ["--today", "2026-11-22", "demo", str(tmp_path / "d")])
+    assert res.exit_code == 0, res.output
+    with XlsxWorkbook(tmp_path / "d" / "team.xlsx") as local:
+        titles = local.read([]).titles
+        grids = local.read(titles).grids
+    demo_config = (tmp_path / "d" / "config.yaml").read_text()
+    with google(tmp_path / "g", demo_config) as g:
+        team = load_config(g.config).teams[0]
+        upload = WritePlan(
+            create=[
+                SheetLayout(
+                    t, rows=[[Cell(v) for v in row] for row in grids[t]], hidden=t == "_sheetsync"
+                )
+                for t in titles
+            ]
+        )
+        with GoogleWorkbook(team.workbook) as wb:
+            wb.read([])
+            wb.write(upload)
+        res = run(g.config, "rollover", today="2026-12-02")
+        assert res.exit_code == 0, res.output
+        team_tab = g.cells("Team")
+        rows = [dict(zip(team_tab[0], r, strict=False)) for r in team_tab[1:]]
+        assert len(rows) == 5 and all(r["Stalled"] >= 1 for r in rows)
+        assert all(r["Pushed"] == 1 for r in rows)  # Northwind renewal, pushed twice
+        assert g.charts("Team") == ["Pipeline and coverage per rep"]
+        page = g.cells("Alice Chen")
+        header = page[g.find("Alice Chen", "#existing_opportunities")]
+        deals = {r[1]: dict(zip(header, r, strict=False)) for r in page if r[1:2] and r[0]}
+        assert "pushed 2× (+91 days)" in deals["Northwind renewal"]["Signal"]
+        assert deals["Globex expansion"]["Signal"].startswith("stalled")
+        recap = run(
+            g.config, "recap", "--rep", "Alice Chen", "--period", "2026-11", today="2026-12-02"
+        )
+        assert recap.exit_code == 0, recap.output
+        assert "sent via outbox" in recap.output
+        (eml,) = (tmp_path / "g" / "outbox").glob("1-1-recap-alice-chen-november*.eml")
+        body = message_from_bytes(eml.read_bytes(), policy=policy.default).get_body(("plain",))
+        assert "close date pushed again (2× in all, +91 days)" in body.get_content()
+        assert "#gid=" in body.get_content()  # the link opens Alice's tab
