@@ -113,6 +113,7 @@ def test_forty_days_in_trial_where_won_deals_took_seven(weekly: Template) -> Non
     assert x.slow and "slow in Trial (40 days vs 7 for won deals)" in x.flags
     assert signals.median_cycle_won == 14
     assert signals.reps["Bo"].won == 3 and signals.reps["Bo"].win_rate == 1.0
+    assert signals.reps["Bo"].stage_days_won == {"Proposal": 7, "Trial": 7}
 
 
 def test_a_rep_with_no_won_deals_falls_back_to_the_default_and_says_so(

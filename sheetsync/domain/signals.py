@@ -77,6 +77,8 @@ class RepSignals:
     median_cycle_lost: float | None = None
     hit_rate: float | None = None
     streak: int = 0  # commitments hit in a row, up to the latest scored one
+    stage_days_won: dict[str, float] = field(default_factory=dict)  # median, this rep's
+    stage_days_lost: dict[str, float] = field(default_factory=dict)
     stalled: int = 0
     pushed: int = 0
     slow: int = 0
@@ -332,6 +334,11 @@ def compute(
             remaining = max(rs.quota - rs.won_this_period, 0.0)
             rs.coverage = rs.pipeline / remaining if remaining else None
         out.reps[rep] = rs
+    for kind in ("won", "lost"):
+        per_rep = done[done["outcome"] == kind].groupby(["rep", "stage"])["days"].median()
+        for (rep, stage), days in per_rep.items():
+            if rep in out.reps:
+                getattr(out.reps[rep], f"stage_days_{kind}")[str(stage)] = float(days)
     mine_closed = closed.assign(rep=final.loc[closed.index, "rep"])
     for rep, group in mine_closed.groupby("rep"):
         if rep not in out.reps:
