@@ -61,6 +61,10 @@ class Backend:
         """The titles of the tab's charts."""
         raise NotImplementedError
 
+    def highlights(self, tab: str) -> list[str]:
+        """The texts the tab's conditional formats look for, in priority order."""
+        raise NotImplementedError
+
     # --- built on the above -------------------------------------------------------------
 
     def find(self, tab: str, text: str) -> int:
@@ -130,6 +134,10 @@ class XlsxBackend(Backend):
     def state(self) -> Any:
         return self.path.read_bytes()
 
+    def highlights(self, tab: str) -> list[str]:
+        formats = load_workbook(self.path)[tab].conditional_formatting
+        return [str(rule.text) for cf in formats for rule in cf.rules]
+
     def charts(self, tab: str) -> list[str]:
         out = []
         for chart in load_workbook(self.path)[tab]._charts:
@@ -171,6 +179,13 @@ class GoogleBackend(Backend):
 
     def state(self) -> Any:
         return copy.deepcopy(self.fake.books[SHEET_ID])
+
+    def highlights(self, tab: str) -> list[str]:
+        sheet = self.fake.books[SHEET_ID].sheet(title=tab)
+        return [
+            r["booleanRule"]["condition"]["values"][0]["userEnteredValue"]
+            for r in sheet.conditional
+        ]
 
     def charts(self, tab: str) -> list[str]:
         sheet = self.fake.books[SHEET_ID].sheet(title=tab)

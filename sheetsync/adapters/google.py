@@ -141,7 +141,10 @@ class GoogleWorkbook:
     def _load_metadata(self) -> None:
         """The tab list, sizes and protection: the request gspread makes on opening a
         spreadsheet, with a field mask so that it stays small."""
-        params = {"fields": "properties.title,sheets(properties,protectedRanges,charts.chartId)"}
+        params = {
+            "fields": "properties.title,"
+            "sheets(properties,protectedRanges,charts.chartId,conditionalFormats.ranges.sheetId)"
+        }
         raw = self._call(self.http.fetch_sheet_metadata, self.spreadsheet_id, params)
         self.title = raw.get("properties", {}).get("title", "")
         self._meta = {s["properties"]["title"]: s for s in raw.get("sheets", [])}
@@ -438,6 +441,10 @@ class GoogleWorkbook:
             fields += ",tabColorStyle"
         props.pop("title")
         out: list[Json] = [{"updateSheetProperties": {"properties": props, "fields": fields}}]
+        out += [  # the old page's conditional formats go; the layout brings its own
+            {"deleteConditionalFormatRule": {"sheetId": sheet_id, "index": 0}}
+            for _ in entry.get("conditionalFormats", [])
+        ]
         out += cells.content_requests(sheet_id, layout, clear=True)
         out += [
             {"deleteEmbeddedObject": {"objectId": chart["chartId"]}}

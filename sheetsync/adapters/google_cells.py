@@ -202,6 +202,28 @@ def content_requests(sheet_id: int, layout: SheetLayout, clear: bool) -> list[Js
                 }
             }
         )
+    for n, h in enumerate(layout.highlights):
+        requests.append(
+            {
+                "addConditionalFormatRule": {
+                    "rule": {
+                        "ranges": [
+                            grid_range(
+                                sheet_id, h.first_row - 1, h.last_row, h.column - 1, h.column
+                            )
+                        ],
+                        "booleanRule": {
+                            "condition": {
+                                "type": "TEXT_CONTAINS",
+                                "values": [{"userEnteredValue": h.text}],
+                            },
+                            "format": {"backgroundColorStyle": {"rgbColor": color(h.fill)}},
+                        },
+                    },
+                    "index": n,
+                }
+            }
+        )
     if clear:
         return requests  # a tab rewritten keeps the column widths people may have set
     for i, width in enumerate(layout.widths):

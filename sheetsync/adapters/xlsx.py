@@ -21,7 +21,9 @@ from typing import Any
 from openpyxl import Workbook as OpenpyxlWorkbook
 from openpyxl import load_workbook
 from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.formatting.rule import Rule
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles.differential import DifferentialStyle
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
@@ -137,6 +139,19 @@ def _render(ws: Worksheet, layout: SheetLayout, styles: _Styles) -> None:
         dv.errorStyle = "warning"
         dv.sqref = " ".join(ranges)
         ws.add_data_validation(dv)
+    for h in layout.highlights:
+        col = get_column_letter(h.column)
+        first = f"{col}{h.first_row}"
+        text = h.text.replace('"', '""')
+        rule = Rule(
+            type="containsText",
+            operator="containsText",
+            text=h.text,
+            stopIfTrue=True,
+            dxf=DifferentialStyle(fill=PatternFill(bgColor=h.fill[1:], fill_type="solid")),
+            formula=[f'NOT(ISERROR(SEARCH("{text}",{first})))'],
+        )
+        ws.conditional_formatting.add(f"{first}:{col}{h.last_row}", rule)
     for chart in layout.charts:
         _add_chart(ws, chart)
     ws.page_setup.orientation = "landscape"

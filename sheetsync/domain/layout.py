@@ -65,6 +65,18 @@ class Chart:
     right_title: str = ""
 
 
+@dataclass(frozen=True)
+class Highlight:
+    """A conditional format: cells of a column block whose text contains ``text``
+    get the ``fill`` background, whoever writes them; earlier rules win."""
+
+    column: int  # 1-based
+    first_row: int
+    last_row: int
+    text: str
+    fill: str
+
+
 @dataclass
 class SheetLayout:
     title: str
@@ -77,6 +89,7 @@ class SheetLayout:
     tab_color: str | None = None
     editors: tuple[str, ...] = ()  # who may edit the tab (emails); empty: anyone
     charts: list[Chart] = field(default_factory=list)
+    highlights: list[Highlight] = field(default_factory=list)
 
     def add(self, *cells: Cell) -> int:
         """Append a row; returns its 1-based row number."""

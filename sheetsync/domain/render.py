@@ -8,6 +8,7 @@ from sheetsync.domain.layout import (
     DATE_FORMAT,
     NUMBER_FORMAT,
     Cell,
+    Highlight,
     SheetLayout,
     Style,
     Validation,
@@ -65,12 +66,14 @@ TALK_LABEL = "To talk about"
 TALK_MAX = 5
 
 
+SIGNAL_COLORS = (("stalled", ALERT), ("slow", ALERT), ("pushed", WATCH))  # first match wins
+
+
 def signal_style(flags: Sequence[str]) -> Style:
-    """The signal cell's colour says how urgent its flags are."""
-    text = " ".join(flags)
-    fill = ALERT if ("stalled" in text or "slow" in text) else WATCH if flags else None
-    # one line that runs on to the right: a wrapped cell would need a taller row
-    return Style(size=9, color=INK if fill else MUTED, fill=fill)
+    """The signal cell's text; its colour comes from conditional formats, so that
+    it follows the text. One line that runs on to the right: a wrapped cell would
+    need a taller row."""
+    return Style(size=9, color=INK if flags else MUTED)
 
 
 def render_page(
@@ -165,6 +168,9 @@ def _render_section(
         )
     last = len(sheet.rows)
     for i, col in enumerate(sec.columns):
+        if col.type == "signal":
+            for text, fill in SIGNAL_COLORS:
+                sheet.highlights.append(Highlight(i + 2, first, last, text, fill))
         if col.type == "choice":
             sheet.validations.append(Validation(i + 2, first, last, col.choices))
         elif col.type == "checkbox":

@@ -79,6 +79,7 @@ class Sheet:
     col_widths: dict[int, int] = field(default_factory=dict)
     row_heights: dict[int, int] = field(default_factory=dict)
     charts: list[Json] = field(default_factory=list)
+    conditional: list[Json] = field(default_factory=list)  # in priority order
 
     def properties(self) -> Json:
         grid: Json = {"rowCount": self.rows, "columnCount": self.cols}
@@ -420,6 +421,10 @@ class FakeSheetsApi:
                 out["sheets"][book.sheets.index(s)]["protectedRanges"] = prot
             if s.charts:
                 out["sheets"][book.sheets.index(s)]["charts"] = copy.deepcopy(s.charts)
+            if s.conditional:
+                out["sheets"][book.sheets.index(s)]["conditionalFormats"] = copy.deepcopy(
+                    s.conditional
+                )
         return out
 
     def _add_grid_data(self, book: Spreadsheet, out: Json, ranges: list[str]) -> None:
@@ -771,6 +776,30 @@ class FakeSheetsApi:
         chart["chartId"] = next(self._ids)
         sheet.charts.append(chart)
         return {"addChart": {"chart": chart}}
+
+    def _do_addConditionalFormatRule(self, book: Spreadsheet, args: Json) -> None:
+        rule = copy.deepcopy(args["rule"])
+        ranges = rule.get("ranges", [])
+        if not ranges:
+            raise bad("A conditional format rule needs at least one range.")
+        sheet = self._editable(book, ranges[0].get("sheetId", 0))
+        for rng in ranges:
+            if rng.get("sheetId", 0) != sheet.sheet_id:
+                raise bad("All ranges of a conditional format rule must be on one sheet.")
+            self._box(sheet, rng)
+        if ("booleanRule" in rule) == ("gradientRule" in rule):
+            raise bad("A conditional format rule is a booleanRule or a gradientRule.")
+        index = args.get("index", 0)
+        if not 0 <= index <= len(sheet.conditional):
+            raise bad(f"Invalid index {index} for conditional formats.")
+        sheet.conditional.insert(index, rule)
+
+    def _do_deleteConditionalFormatRule(self, book: Spreadsheet, args: Json) -> None:
+        sheet = self._editable(book, args.get("sheetId", 0))
+        index = args.get("index", 0)
+        if not 0 <= index < len(sheet.conditional):
+            raise bad(f"No conditional format at index {index}.")
+        del sheet.conditional[index]
 
     def _do_deleteEmbeddedObject(self, book: Spreadsheet, args: Json) -> None:
         for sheet in book.sheets:
