@@ -182,9 +182,10 @@ class GoogleBackend(Backend):
 
     def highlights(self, tab: str) -> list[str]:
         sheet = self.fake.books[SHEET_ID].sheet(title=tab)
-        return [
+        return [  # one entry per rule and range, as openpyxl lists them
             r["booleanRule"]["condition"]["values"][0]["userEnteredValue"]
             for r in sheet.conditional
+            for _ in r["ranges"]
         ]
 
     def charts(self, tab: str) -> list[str]:
