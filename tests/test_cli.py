@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import traceback
 from datetime import date
 from pathlib import Path
 
@@ -12,10 +13,18 @@ from click.testing import CliRunner, Result
 
 from sheetsync.cli import cli
 from tests.backends import Backend, XlsxBackend
+from tests.secrets import leaked
 
 
 def run(config: Path, *args: str, today: str = "2026-10-05") -> Result:
-    return CliRunner().invoke(cli, ["--config", str(config), "--today", today, *args])
+    """One command through the CLI. Whatever it prints (and the traceback, if it
+    crashed) must hold none of the secrets the tests made."""
+    res = CliRunner().invoke(cli, ["--config", str(config), "--today", today, *args])
+    trace = ""
+    if res.exc_info is not None and not isinstance(res.exception, SystemExit):
+        trace = "".join(traceback.format_exception(*res.exc_info))
+    assert not leaked(res.output + trace), f"a secret in the output of {args}"
+    return res
 
 
 def test_init_creates_every_tab_and_never_touches_existing(backend: Backend) -> None:
@@ -389,3 +398,21 @@ def test_the_demo_shows_the_signals_it_was_built_to_contain(tmp_path: Path) -> N
         and "close date pushed again (2× in all, +91 days)" in content
     )
     assert "Globex expansion" in content and "stalled (113 days idle)" in content
+
+
+def test_the_secret_check_catches_a_leak_and_a_secret_in_the_config_is_not_echoed(
+    config_file: Path,
+) -> None:
+    from tests.fakes.smtp_server import PASSWORD
+    from tests.secrets import remember
+
+    assert leaked(f"Error: login failed with {PASSWORD}") == [PASSWORD]
+    assert leaked("Error: nothing secret here") == []
+    token = remember("smtp-password-typed-into-the-config-0042")
+    config_file.write_text(
+        config_file.read_text().replace(
+            "    reps:\n", f"    mail: {{smtp: {{host: x, password: {token}}}}}\n    reps:\n", 1
+        )
+    )
+    res = run(config_file, "recap")  # run() fails the test if the token shows
+    assert res.exit_code == 1 and "password" in res.output

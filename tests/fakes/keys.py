@@ -11,17 +11,20 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from tests.secrets import remember
+
 SERVICE_ACCOUNT = "sheetsync-bot@sales-coaching.iam.gserviceaccount.com"
 
 
 @functools.cache
 def _private_key_pem() -> str:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(
+    pem = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     ).decode()
+    return remember(pem)
 
 
 def service_account_file(folder: Path, email: str = SERVICE_ACCOUNT) -> Path:
@@ -45,8 +48,8 @@ def authorized_user_file(folder: Path, refresh_token: str) -> Path:
     info = {
         "type": "authorized_user",
         "client_id": "123.apps.googleusercontent.com",
-        "client_secret": "not-a-real-secret",
-        "refresh_token": refresh_token,
+        "client_secret": remember("not-a-real-client-secret-0123456789"),
+        "refresh_token": remember(refresh_token),
     }
     path.write_text(json.dumps(info), encoding="utf-8")
     path.chmod(0o600)

@@ -39,6 +39,7 @@ import responses
 from tests.fakes.a1 import Box, parse_cells, quote_title, split_range
 from tests.fakes.discovery import Discovery, SchemaViolation
 from tests.fakes.fieldmask import apply_mask, parse_mask
+from tests.secrets import remember
 
 BASE = "https://sheets.googleapis.com/v4/spreadsheets"
 TOKEN_URL = "https://oauth2.googleapis.com/token"
@@ -276,7 +277,7 @@ class FakeSheetsApi:
                 {"Content-Type": "application/json"},
                 json.dumps({"error": "unsupported_grant_type"}),
             )
-        token = f"ya29.fake-{len(self.tokens) + 1}"
+        token = remember(f"ya29.fake-access-token-{len(self.tokens) + 1:04d}-{'x' * 12}")
         self.tokens[token] = who
         body = {"access_token": token, "expires_in": 3599, "token_type": "Bearer"}
         return 200, {"Content-Type": "application/json"}, json.dumps(body)

@@ -20,7 +20,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-USER, PASSWORD = "sheetsync", "s3cret-Pa55w0rd!"
+from tests.secrets import remember
+
+USER = "sheetsync"
+PASSWORD = remember("s3cret-Pa55w0rd!-for-the-test-server")
 
 
 def free_port() -> int:
