@@ -89,3 +89,6 @@ def test_a_rollover_killed_at_any_moment_leaves_the_old_or_the_new_workbook(
         assert not leftovers or proc.returncode == -signal.SIGKILL, leftovers
     # killed both before and after the rename, so both cases were really tried
     assert outcomes["old"] >= 1 and outcomes["new"] >= 1, outcomes
+    book.write_bytes(old)
+    assert sheetsync(config, "rollover", today="2026-11-02").wait(60) == 0
+    assert not list(tmp_path.glob(".team.*.tmp"))  # a killed run's temp file is cleared

@@ -335,6 +335,8 @@ class XlsxWorkbook:
     def _save(self, data: bytes) -> None:
         folder = self.path.parent
         folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob(f".{self.path.stem}.*.tmp"):  # a killed run's, under our lock
+            stale.unlink(missing_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=".tmp", dir=folder)
         tmp = Path(tmp_name)
         try:
