@@ -26,7 +26,7 @@ from sheetsync.domain.values import CellValue
 from sheetsync.errors import SheetsyncError
 from sheetsync.messages import Outgoing, Templates, agenda_message, recap_message
 from sheetsync.ports import Workbook
-from sheetsync.team_view import team_signals
+from sheetsync.team_view import history_table, team_signals
 from sheetsync.usecases import load_pages, now_text
 
 
@@ -63,7 +63,7 @@ def _sent(snap: Snapshot) -> dict[tuple[str, str, str], str]:
 def _signals(team: Team, snap: Snapshot, pages: dict[str, Page], today: date) -> TeamSignals:
     for page in pages.values():
         assign_ids(page, team.template)  # deterministic: a typed deal gets its id
-    return team_signals(team, snap, pages, today)
+    return team_signals(team, history_table(team, snap), pages, today)
 
 
 def deal_flags(signals: TeamSignals, rep: str) -> dict[str, list[str]]:

@@ -16,10 +16,10 @@ from markupsafe import Markup, escape
 
 from sheetsync.adapters.registry import open_workbook
 from sheetsync.config import Team
-from sheetsync.domain.signals import TeamSignals, history_frame, trends
+from sheetsync.domain.signals import TeamSignals, trends
 from sheetsync.errors import SheetsyncError
 from sheetsync.messages import Templates
-from sheetsync.team_view import history_columns, team_signals
+from sheetsync.team_view import history_table, team_signals
 from sheetsync.usecases import load_pages, now_text
 
 PALETTE = ("#1F77B4", "#D62728", "#2CA02C", "#9467BD", "#FF7F0E", "#17BECF", "#8C564B")
@@ -98,8 +98,8 @@ def report(team: Team, today: date, out: Path | None = None, periods: int = 12) 
         if not snap.exists:
             raise SheetsyncError(f"{wb.location}: no workbook yet; run sheetsync init first")
         location = wb.location
-    signals: TeamSignals = team_signals(team, snap, pages, today)
-    frame = history_frame(snap.grids.get("History", []), history_columns(team))
+    frame = history_table(team, snap)  # one frame for the signals and the trends
+    signals: TeamSignals = team_signals(team, frame, pages, today)
     quotas = {r.name: r.quota for r in team.reps}
     table = trends(frame, pages, team.template, team.cadence, quotas, periods)
     labels = sorted(table["period"].unique()) if len(table) else []

@@ -7,6 +7,8 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
 from sheetsync.config import Team
 from sheetsync.domain.layout import Chart, SheetLayout
 from sheetsync.domain.page import Page
@@ -39,15 +41,21 @@ HEADER = (
 )
 
 
-def team_signals(
-    team: Team, snap: Snapshot, pages: Mapping[str, Page], today: date, extra: Grid | None = None
-) -> TeamSignals:
-    """Signals from History as read (plus rows about to be appended) and the pages."""
+def history_table(team: Team, snap: Snapshot, extra: Grid | None = None) -> pd.DataFrame:
+    """History as read (plus rows about to be appended), as the frame the signals
+    and the report's trends read: built once per command."""
     grid = list(snap.grids.get("History", []))
     if grid and extra:
         grid += list(extra)
+    return history_frame(grid, history_columns(team))
+
+
+def team_signals(
+    team: Team, history: pd.DataFrame, pages: Mapping[str, Page], today: date
+) -> TeamSignals:
+    """The signals of the team's pages against its History (``history_table``)."""
     return compute(
-        history_frame(grid, history_columns(team)),
+        history,
         pages,
         team.template,
         team.cadence,

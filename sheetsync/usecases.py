@@ -23,7 +23,7 @@ from sheetsync.domain.signals import TeamSignals
 from sheetsync.domain.values import CellValue
 from sheetsync.errors import ConcurrentEdit, PageError, SheetsyncError
 from sheetsync.ports import Workbook
-from sheetsync.team_view import recaps_sent, team_signals, team_tab
+from sheetsync.team_view import history_table, recaps_sent, team_signals, team_tab
 
 
 def now_text() -> str:
@@ -304,9 +304,10 @@ def _plan_rollover(
     result = RolloverResult(team.name, location, target.label, False, results)
     if result.changed:
         # the signals see History with this rollover's rows, and the new pages
-        signals = team_signals(team, snap, now_pages, today, plan.history)
+        history = history_table(team, snap, plan.history)
+        signals = team_signals(team, history, now_pages, today)
         if stamp_stage_dates(team, now_pages, signals, today):
-            signals = team_signals(team, snap, now_pages, today, plan.history)
+            signals = team_signals(team, history, now_pages, today)
         for rep in rewrite:
             plan.replace.append(rep_layout(team, rep, now_pages[rep.name], signals))
         plan.replace += team_tab(team, summaries, at, signals, recaps_sent(snap)).replace
@@ -454,9 +455,10 @@ def refresh(team: Team, today: date) -> RefreshResult:
             ]
             for page in pages.values():
                 assign_ids(page, team.template)  # typed rows get their ids, as at rollover
-            signals = team_signals(team, snap, pages, today)
+            history = history_table(team, snap)
+            signals = team_signals(team, history, pages, today)
             if stamp_stage_dates(team, pages, signals, today):
-                signals = team_signals(team, snap, pages, today)  # with the new dates
+                signals = team_signals(team, history, pages, today)  # with the new dates
             at = now_text()
             plan = team_tab(team, summaries, at, signals, recaps_sent(snap))
             for rep in team.reps:
