@@ -57,6 +57,18 @@ MAX_BODY = 10 * 2**20  # Google refuses a request body over 10 MB
 Json = dict[str, Any]
 
 
+GRID_FIELDS = f"sheets(properties.title,data.rowData.values({cells.READ_CELL_FIELDS}))"
+
+
+def grids_of(spreadsheet: Json) -> dict[str, Grid]:
+    """Each tab's values in a Spreadsheet answer (a read, or a batchUpdate's
+    ``updatedSpreadsheet``) asked for with ``GRID_FIELDS``."""
+    return {
+        entry.get("properties", {}).get("title", ""): cells.read_grid(entry.get("data", []))
+        for entry in spreadsheet.get("sheets", [])
+    }
+
+
 def encoded(body: Json) -> bytes:
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
@@ -184,16 +196,8 @@ class GoogleWorkbook:
         if not titles:
             return {}
         params: list[tuple[str, str]] = [("ranges", quoted(t)) for t in titles]
-        params += [
-            ("includeGridData", "true"),
-            ("fields", f"sheets(properties.title,data.rowData.values({cells.READ_CELL_FIELDS}))"),
-        ]
-        raw = self._call(self.http.fetch_sheet_metadata, self.spreadsheet_id, params)
-        grids: dict[str, Grid] = {}
-        for entry in raw.get("sheets", []):
-            title = entry.get("properties", {}).get("title", "")
-            grids[title] = cells.read_grid(entry.get("data", []))
-        return grids
+        params += [("includeGridData", "true"), ("fields", GRID_FIELDS)]
+        return grids_of(self._call(self.http.fetch_sheet_metadata, self.spreadsheet_id, params))
 
     def read(self, tabs: Sequence[str]) -> Snapshot:
         self._load_metadata()
@@ -337,11 +341,8 @@ class GoogleWorkbook:
             "responseRanges": [quoted(t) for t in titles],
             "responseIncludeGridData": True,
         }
-        fields = (
-            "replies.addProtectedRange.protectedRange.protectedRangeId,"
-            "updatedSpreadsheet.sheets(properties.title,"
-            f"data.rowData.values({cells.READ_CELL_FIELDS}))"
-        )
+        lock_ids = "replies.addProtectedRange.protectedRange.protectedRangeId"
+        fields = f"{lock_ids},updatedSpreadsheet.{GRID_FIELDS}"
         try:
             answer = self._post(body, fields)
         except (APIError, requests.RequestException) as exc:
@@ -354,16 +355,7 @@ class GoogleWorkbook:
             self._locks[title] = int(
                 reply["addProtectedRange"]["protectedRange"]["protectedRangeId"]
             )
-        fresh = {
-            e.get("properties", {}).get("title", ""): cells.read_grid(e.get("data", []))
-            for e in answer.get("updatedSpreadsheet", {}).get("sheets", [])
-        }
-        changed = tuple(t for t in titles if fresh.get(t) != self._grids[t])
-        if changed:
-            raise ConcurrentEdit(
-                f"{', '.join(repr(t) for t in changed)} changed while sheetsync was running",
-                changed,
-            )
+        self._refuse_changed(titles, grids_of(answer.get("updatedSpreadsheet", {})))
 
     @staticmethod
     def _unlock(lock_id: int) -> Json:
@@ -372,9 +364,11 @@ class GoogleWorkbook:
     def _check_unchanged(self, plan: WritePlan) -> None:
         """People win: re-read the tabs about to be overwritten, just before the write."""
         titles = [layout.title for layout in plan.replace if layout.title in self._grids]
-        if not titles:
-            return
-        now = self._read_grids(titles)
+        if titles:
+            self._refuse_changed(titles, self._read_grids(titles))
+
+    def _refuse_changed(self, titles: Sequence[str], now: dict[str, Grid]) -> None:
+        """``ConcurrentEdit`` naming each tab whose values differ from our read."""
         changed = tuple(t for t in titles if now.get(t) != self._grids[t])
         if changed:
             raise ConcurrentEdit(
