@@ -44,7 +44,6 @@ class CsvProblems(SheetsyncError):
 
 @dataclass
 class CrmDeal:
-    line: int  # the CSV row, counting the header as row 1
     rep: Rep
     crm_id: str
     values: dict[str, CellValue]
@@ -148,7 +147,7 @@ def read_crm_csv(team: Team, path: Path) -> list[CrmDeal]:
                     values[key] = raw  # plain text, whatever it starts with
             except ValueError as exc:
                 problems.append(f"{where}: {crm.column(field_name)}: {exc}")
-        deals.append(CrmDeal(n, owner_rep, crm_id, values))
+        deals.append(CrmDeal(owner_rep, crm_id, values))
     if problems:
         raise CsvProblems(problems)
     return deals

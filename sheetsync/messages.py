@@ -47,7 +47,8 @@ class Templates:
             raise ConfigError(f"mail.templates: {override} is not a folder")
         folders = [str(override)] if override else []
         folders.append(str(packaged_templates() / kind))
-        folders.append(str(packaged_templates() / "email"))  # the shared macros
+        if kind != "email":
+            folders.append(str(packaged_templates() / "email"))  # the shared macros
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(folders),
             autoescape=jinja2.select_autoescape(

@@ -21,7 +21,6 @@ Json = dict[str, Any]
 ISO_DATE = "yyyy-mm-dd"
 DEFAULT_FONT_SIZE = 10
 CHAR_PIXELS = 7  # one character of column width, in pixels (Arial 10)
-VALUE_FIELDS = "userEnteredValue"
 CELL_FIELDS = "userEnteredValue,userEnteredFormat,dataValidation"
 _DATE_TYPES = ("DATE", "DATE_TIME")
 _ALIGN = {"left": "LEFT", "center": "CENTER", "right": "RIGHT"}
