@@ -1,10 +1,18 @@
 """The ``recap`` and ``agenda`` commands as library functions.
 
 Each reads the team once, decides per rep whether a message is due, then sends
-the messages one by one. Right after a message is accepted, a ledger row (kind,
-rep, period, time, Message-ID) is written on its own, so that a run stopped
-half-way (a crash, a server that drops the connection) is picked up by the next
-run with exactly the messages that did not go: each one goes out once.
+the messages one by one. The ledger makes each message go out at most once:
+
+- just before a message is handed over, a ``<kind>:sending`` row is written;
+- once it is accepted, a ``<kind>`` row (rep, period, time, Message-ID), or
+  ``<kind>:failed`` when the server said no. These ride with the next message's
+  ``sending`` row, so N messages cost N + 1 ledger writes.
+
+A run stopped half-way (a crash, a kill, a server that drops the connection) is
+picked up by the next run with exactly the messages that did not go. A message
+whose ``sending`` row has no outcome was being handed over when the run died: it
+may have gone, so it is not sent again but named, to be checked and resent by
+hand with ``--resend``.
 """
 
 from __future__ import annotations
@@ -51,13 +59,36 @@ class MailResult:
         return any(d.status in ("error", "unsent") for d in self.deliveries)
 
 
-def _sent(snap: Snapshot) -> dict[tuple[str, str, str], str]:
-    """(kind, rep, period) -> when, for every message the ledger records."""
-    return {
-        (str(r[0]), str(r[1]), str(r[2])): str(r[3])
-        for r in snap.ledger
-        if len(r) > 3 and r[0] in ("recap", "agenda")
-    }
+Key = tuple[str, str, str]  # kind, rep, period
+SENDING, FAILED = ":sending", ":failed"
+
+
+@dataclass
+class Sent:
+    """What the ledger says of each message: when it went, and the ones a run was
+    handing over when it stopped (the time it started)."""
+
+    when: dict[Key, str] = field(default_factory=dict)
+    interrupted: dict[Key, str] = field(default_factory=dict)
+
+
+def _sent(snap: Snapshot) -> Sent:
+    out = Sent()
+    for r in snap.ledger:
+        if len(r) < 4 or not isinstance(r[0], str):
+            continue
+        kind, _, outcome = r[0].partition(":")
+        if kind not in ("recap", "agenda"):
+            continue
+        key = (kind, str(r[1]), str(r[2]))
+        if not outcome:
+            out.when[key] = str(r[3])
+            out.interrupted.pop(key, None)
+        elif ":" + outcome == SENDING:
+            out.interrupted[key] = str(r[3])
+        else:
+            out.interrupted.pop(key, None)
+    return out
 
 
 def _signals(team: Team, snap: Snapshot, pages: dict[str, Page], today: date) -> TeamSignals:
@@ -123,31 +154,41 @@ def _deliver(
         return
     if not outgoing:
         return
-    with open_mailer(team.mail) as mailer:
-        for n, out in enumerate(outgoing):
-            try:
-                refused = mailer.send(out.message)
-            except RecipientRefused as exc:
-                result.deliveries.append(
-                    Delivery(out.rep.name, out.kind, out.period, "error", str(exc))
-                )
-                continue
-            except MailError as exc:
-                result.deliveries.append(
-                    Delivery(out.rep.name, out.kind, out.period, "error", str(exc))
-                )
-                for later in outgoing[n + 1 :]:
+    outcomes: list[list[CellValue]] = []  # written with the next "sending" row, or last
+    try:
+        with open_mailer(team.mail) as mailer:
+            for n, out in enumerate(outgoing):
+                row: list[CellValue] = [out.kind, out.rep.name, out.period, now_text()]
+                wb.record([*outcomes, [out.kind + SENDING, *row[1:], out.message_id]])
+                outcomes = []
+                try:
+                    refused = mailer.send(out.message)
+                except MailError as exc:
+                    outcomes.append([out.kind + FAILED, *row[1:], str(exc)])
                     result.deliveries.append(
-                        Delivery(later.rep.name, later.kind, later.period, "unsent", "not tried")
+                        Delivery(out.rep.name, out.kind, out.period, "error", str(exc))
                     )
-                return
-            detail = f"to {out.rep.email}, {out.message_id}"
-            if refused:
-                detail += f" (refused by the server: {', '.join(refused)})"
-            wb.record([[out.kind, out.rep.name, out.period, now_text(), detail]])
-            result.deliveries.append(
-                Delivery(out.rep.name, out.kind, out.period, "sent", f"{mailer.where}: {detail}")
-            )
+                    if isinstance(exc, RecipientRefused):
+                        continue
+                    for later in outgoing[n + 1 :]:
+                        result.deliveries.append(
+                            Delivery(
+                                later.rep.name, later.kind, later.period, "unsent", "not tried"
+                            )
+                        )
+                    return
+                detail = f"to {out.rep.email}, {out.message_id}"
+                if refused:
+                    detail += f" (refused by the server: {', '.join(refused)})"
+                outcomes.append([*row, detail])
+                result.deliveries.append(
+                    Delivery(
+                        out.rep.name, out.kind, out.period, "sent", f"{mailer.where}: {detail}"
+                    )
+                )
+    finally:
+        if outcomes:
+            wb.record(outcomes)
 
 
 @dataclass
@@ -194,6 +235,7 @@ def _run(
         history = HistoryIndex(snap.grids.get("History", []))
         ctx = Context(team, today, wb, history, _signals(team, snap, pages, today), templates)
         sent = _sent(snap)
+        sent_at, interrupted = sent.when, sent.interrupted
         outgoing: list[Outgoing] = []
         for rep in _selected(team, rep_name):
 
@@ -210,10 +252,13 @@ def _run(
             decision = decide(ctx, rep, page)
             if isinstance(decision, Skip):
                 note("skipped", decision.detail, decision.period)
-            elif (kind, rep.name, decision.period) in sent and not resend:
+            elif (key := (kind, rep.name, decision.period)) in sent_at and not resend:
+                note("skipped", f"already sent {sent_at[key]}", decision.period)
+            elif key in interrupted and not resend:
                 note(
-                    "skipped",
-                    f"already sent {sent[(kind, rep.name, decision.period)]}",
+                    "error",
+                    f"a run stopped while sending it ({interrupted[key]}), so it may have gone "
+                    f"out: check the sent mail, then send it with --rep '{rep.name}' --resend",
                     decision.period,
                 )
             elif not rep.mailable:

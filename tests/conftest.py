@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -75,3 +76,10 @@ def backend(
     from tests.backends import GoogleBackend
 
     yield GoogleBackend(tmp_path, fake)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the fault matrix's figures when it ran (RELIABILITY.md quotes them)."""
+    matrix = sys.modules.get("tests.test_fault_matrix")
+    for line in matrix.summary() if matrix else []:
+        terminalreporter.write_line(line)

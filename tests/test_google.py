@@ -77,10 +77,6 @@ def normalised(g: GoogleBackend) -> dict[str, Any]:
     return out
 
 
-def history_keys(g: GoogleBackend) -> list[tuple[Any, ...]]:
-    return [(r[0], r[3]) for r in g.cells("History")[1:]]
-
-
 @pytest.mark.parametrize("reps", [1, 10, 100])
 def test_requests_do_not_grow_with_the_team(tmp_path: Path, reps: int, sleeps: list[float]) -> None:
     with google(tmp_path, team_of(reps)) as g:
@@ -217,14 +213,6 @@ def test_retries_are_bounded_and_end_in_one_line(tmp_path: Path, sleeps: list[fl
         assert g.cells("Alice Chen")[3][2] == "2026-10"  # nothing written
 
 
-def clean_rollover(folder: Path) -> dict[str, Any]:
-    with google(folder) as g:
-        run(g.config, "init")
-        with_work(g)
-        assert run(g.config, "rollover", today="2026-11-02").exit_code == 0
-        return normalised(g)
-
-
 FAULTS: dict[str, Any] = {
     "429": lambda f, k: f.fail(k, 429, RESOURCE_EXHAUSTED),
     "500": lambda f, k: f.fail(k, 500, '{"error": {"code": 500, "status": "INTERNAL"}}'),
@@ -233,39 +221,6 @@ FAULTS: dict[str, Any] = {
     "timeout": lambda f, k: f.fail_with(k, requests.ReadTimeout("Read timed out")),
     "answer lost": lambda f, k: f.lose_answer(k),
 }
-
-
-@pytest.mark.parametrize("fault", list(FAULTS))
-def test_one_fault_at_any_request_of_rollover_ends_like_a_clean_run(
-    tmp_path: Path, fault: str, sleeps: list[float]
-) -> None:
-    clean = clean_rollover(tmp_path / "clean")
-    for k in (1, 2, 3, 4):  # open, read, lock + read back, write
-        with google(tmp_path / f"k{k}") as g:
-            run(g.config, "init")
-            with_work(g)
-            FAULTS[fault](g.fake, len(g.fake.calls) + k)
-            res = run(g.config, "rollover", today="2026-11-02")
-            assert res.exit_code == 0, (k, res.output)
-            assert normalised(g) == clean, k
-            keys = history_keys(g)
-            assert len(keys) == len(set(keys)) == 3, k
-            assert not [p for p in g.fake.books[SHEET_ID].protected if "lock" in p["description"]]
-
-
-@pytest.mark.parametrize("fault", list(FAULTS))
-def test_one_fault_at_any_request_of_init_ends_like_a_clean_run(
-    tmp_path: Path, fault: str, sleeps: list[float]
-) -> None:
-    with google(tmp_path / "clean") as g:
-        run(g.config, "init")
-        clean = normalised(g)
-    for k in (1, 2):  # open, write
-        with google(tmp_path / f"k{k}") as g:
-            FAULTS[fault](g.fake, k)
-            res = run(g.config, "init")
-            assert res.exit_code == 0, (k, res.output)
-            assert normalised(g) == clean, k
 
 
 def alice_edits(g: GoogleBackend) -> None:

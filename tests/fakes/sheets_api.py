@@ -141,6 +141,12 @@ class Spreadsheet:
         raise bad(f"No grid with id: {sheet_id}")
 
 
+class Killed(BaseException):
+    """The process died (SIGKILL): raised through every ``except Exception`` and
+    every retry, and raised again for any request the dead process would still make,
+    so that no clean-up code of it reaches the spreadsheet."""
+
+
 class FakeSheetsApi:
     """Register with ``install(responses_mock)``; inspect ``calls`` and ``books``."""
 
@@ -151,6 +157,8 @@ class FakeSheetsApi:
         self.faults: dict[int, Callable[[], tuple[int, dict[str, str], str]]] = {}
         self.before: dict[int, Callable[[FakeSheetsApi], None]] = {}  # a person's edit
         self.lost: set[int] = set()  # requests applied whose answer never arrives
+        self.kill_at: int | None = None  # the process dies once request k is applied
+        self.dead = False
         self.tokens: dict[str, str] = {}  # access token -> account
         self.refresh_tokens: dict[str, str] = {}  # a person's refresh token -> account
         self.token_calls = 0
@@ -180,6 +188,18 @@ class FakeSheetsApi:
     def lose_answer(self, k: int) -> None:
         """Apply request ``k``, then drop the connection before the answer arrives."""
         self.lost.add(k)
+
+    def kill_after(self, k: int) -> None:
+        """Apply request ``k``, then the process dies before it sees the answer."""
+        self.kill_at = k
+
+    def kill(self) -> None:
+        """The process dies now: its next request never goes out."""
+        self.dead = True
+
+    def revive(self) -> None:
+        """A new process starts (the next run)."""
+        self.dead, self.kill_at = False, None
 
     # --- a person at the keyboard ---------------------------------------------------------
 
@@ -252,6 +272,8 @@ class FakeSheetsApi:
     # --- OAuth --------------------------------------------------------------------------
 
     def _token(self, request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+        if self.dead:
+            raise Killed
         self.token_calls += 1
         if self.offline:
             raise requests.ConnectionError("Failed to resolve 'oauth2.googleapis.com'")
@@ -301,6 +323,8 @@ class FakeSheetsApi:
     # --- dispatch -------------------------------------------------------------------------
 
     def _handle(self, request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+        if self.dead:
+            raise Killed
         url = urlsplit(str(request.url))
         self.calls.append((str(request.method), url.path))
         k = len(self.calls)
@@ -330,6 +354,10 @@ class FakeSheetsApi:
         if k in self.lost:
             self._answer(request, url)
             raise requests.ConnectionError("Connection aborted: the answer was lost")
+        if k == self.kill_at:
+            self._answer(request, url)
+            self.dead = True
+            raise Killed
         return self._answer(request, url)
 
     def _answer(

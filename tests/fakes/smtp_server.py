@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import socket
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -79,6 +80,7 @@ class Received:
 class Handler:
     received: list[Received] = field(default_factory=list)
     fail_from: int | None = None  # refuse the n-th message (1-based) and every later one
+    accepted: Callable[[int], None] | None = None  # called with n once message n is taken
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.fail_from is not None and len(self.received) + 1 >= self.fail_from:
@@ -86,6 +88,8 @@ class Handler:
         msg = message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(msg, EmailMessage)
         self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), msg))
+        if self.accepted is not None:
+            self.accepted(len(self.received))
         return "250 2.0.0 OK"
 
 
