@@ -17,11 +17,12 @@ from pathlib import Path
 
 from sheetsync.adapters.registry import open_workbook
 from sheetsync.config import Rep, Team
-from sheetsync.domain.page import Item
+from sheetsync.domain.page import Item, Page
 from sheetsync.domain.plan import WritePlan
+from sheetsync.domain.template import Section
 from sheetsync.domain.values import CellValue, read_date, read_number
 from sheetsync.errors import SheetsyncError
-from sheetsync.usecases import load_pages, now_text, rep_layout
+from sheetsync.usecases import load_pages, now_text, rep_layout, write_replanned
 
 # template column each CRM field lands in (the deal sections' keys)
 TARGET = {
@@ -153,55 +154,68 @@ def read_crm_csv(team: Team, path: Path) -> list[CrmDeal]:
     return deals
 
 
+def merge_deals(
+    deals: list[CrmDeal], pages: dict[str, Page], sections: list[Section], result: ImportResult
+) -> set[str]:
+    """Each CRM deal onto its rep's page: the row with its CRM id is updated, or a
+    new row goes into the first deals section. Returns the reps whose page changed."""
+    touched: set[str] = set()
+    for d in deals:
+        page = pages[d.rep.name]
+        found = None
+        for sec in sections:
+            for item in page.items(sec.key):
+                if item.id == d.crm_id:
+                    found = (sec, item)
+        if found is not None:
+            sec, item = found
+            changed = {k: v for k, v in d.values.items() if item.values.get(k) != v}
+            if changed:
+                item.values.update(changed)
+                result.updated.setdefault(d.rep.name, []).append(item.label(sec))
+                touched.add(d.rep.name)
+            continue
+        item = Item(d.crm_id, dict(d.values), page.period_label)
+        page.items(sections[0].key).append(item)
+        result.added.setdefault(d.rep.name, []).append(item.label(sections[0]))
+        touched.add(d.rep.name)
+    return touched
+
+
 def import_deals(team: Team, today: date, path: Path, dry_run: bool = False) -> ImportResult:
+    """The CSV's deals onto the pages, in one write; planned again from a fresh
+    read when a person edits a page meanwhile, so their edit stays."""
     deals = read_crm_csv(team, path)
     deal_sections = [s for s in team.template.sections if s.role == "deals"]
     if not deal_sections:
         raise SheetsyncError(f"template '{team.template.name}' has no deals section to import into")
     with open_workbook(team.workbook) as wb:
-        snap, pages, errors = load_pages(team, wb)
-        if not snap.exists:
-            raise SheetsyncError(f"{wb.location}: no workbook yet; run sheetsync init first")
-        result = ImportResult(team.name, wb.location, dry_run)
-        blocked = [
-            errors.get(d.rep.name) or f"tab '{d.rep.tab}': no page yet; run sheetsync init"
-            for d in deals
-            if d.rep.name not in pages
-        ]
-        if blocked:
-            raise CsvProblems(sorted(set(blocked)))
-        touched: dict[str, bool] = {}
-        for d in deals:
-            page = pages[d.rep.name]
-            found = None
-            for sec in deal_sections:
-                for item in page.items(sec.key):
-                    if item.id == d.crm_id:
-                        found = (sec, item)
-            if found is not None:
-                sec, item = found
-                changed = {k: v for k, v in d.values.items() if item.values.get(k) != v}
-                if changed:
-                    item.values.update(changed)
-                    result.updated.setdefault(d.rep.name, []).append(item.label(sec))
-                    touched[d.rep.name] = True
-                continue
-            first = deal_sections[0]
-            item = Item(d.crm_id, dict(d.values), page.period_label)
-            page.items(first.key).append(item)
-            result.added.setdefault(d.rep.name, []).append(item.label(first))
-            touched[d.rep.name] = True
-        if dry_run or not touched:
-            return result
-        plan = WritePlan()
-        at = now_text()
-        for rep in team.reps:
-            if rep.name in touched:
-                page = pages[rep.name]
-                plan.replace.append(rep_layout(team, rep, page))
-                n_up = len(result.updated.get(rep.name, []))
-                n_add = len(result.added.get(rep.name, []))
-                detail = f"{n_up} updated, {n_add} added from {path.name}"
-                plan.ledger.append(["import", rep.name, page.period_label, at, detail])
-        wb.write(plan)
-        return result
+
+        def plan_once() -> tuple[ImportResult, WritePlan | None]:
+            snap, pages, errors = load_pages(team, wb)
+            if not snap.exists:
+                raise SheetsyncError(f"{wb.location}: no workbook yet; run sheetsync init first")
+            result = ImportResult(team.name, wb.location, dry_run)
+            blocked = [
+                errors.get(d.rep.name) or f"tab '{d.rep.tab}': no page yet; run sheetsync init"
+                for d in deals
+                if d.rep.name not in pages
+            ]
+            if blocked:
+                raise CsvProblems(sorted(set(blocked)))
+            touched = merge_deals(deals, pages, deal_sections, result)
+            if dry_run or not touched:
+                return result, None
+            plan = WritePlan()
+            at = now_text()
+            for rep in team.reps:
+                if rep.name in touched:
+                    page = pages[rep.name]
+                    plan.replace.append(rep_layout(team, rep, page))
+                    n_up = len(result.updated.get(rep.name, []))
+                    n_add = len(result.added.get(rep.name, []))
+                    detail = f"{n_up} updated, {n_add} added from {path.name}"
+                    plan.ledger.append(["import", rep.name, page.period_label, at, detail])
+            return result, plan
+
+        return write_replanned(wb, plan_once)

@@ -3,8 +3,10 @@ Rendering results as text or JSON is the CLI's job."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
+from typing import TypeVar
 
 from sheetsync.adapters.registry import open_workbook
 from sheetsync.config import Rep, Team
@@ -209,6 +211,24 @@ def load_pages(
 
 
 REPLANS = 2  # how many times a command plans again after a person's edit
+R = TypeVar("R")
+
+
+def write_replanned(wb: Workbook, plan: Callable[[], tuple[R, WritePlan | None]]) -> R:
+    """Plan from a fresh read, then write. When a person edited a tab meanwhile,
+    the workbook refuses the write (``ConcurrentEdit``) and the command plans again
+    from what is there now, so the edit is kept; at most ``REPLANS`` times."""
+    for attempt in range(REPLANS + 1):
+        result, todo = plan()
+        if todo is None or todo.empty:
+            return result
+        try:
+            wb.write(todo)
+            return result
+        except ConcurrentEdit:
+            if attempt == REPLANS:
+                raise
+    raise AssertionError("unreachable")
 
 
 def rollover(
@@ -439,7 +459,8 @@ def refresh(team: Team, today: date) -> RefreshResult:
     "to talk about" list (the people's content is written back as it was read). A
     page someone edits meanwhile is read again, as in rollover."""
     with open_workbook(team.workbook) as wb:
-        for attempt in range(REPLANS + 1):
+
+        def plan_once() -> tuple[RefreshResult, WritePlan]:
             snap, pages, errors = load_pages(team, wb, ("History",))
             if not snap.exists:
                 raise SheetsyncError(f"{wb.location}: no workbook yet; run sheetsync init first")
@@ -464,10 +485,6 @@ def refresh(team: Team, today: date) -> RefreshResult:
             for rep in team.reps:
                 if rep.name in pages:
                     plan.replace.append(rep_layout(team, rep, pages[rep.name], signals))
-            try:
-                wb.write(plan)
-                return RefreshResult(team.name, wb.location, summaries, signals)
-            except ConcurrentEdit:
-                if attempt == REPLANS:
-                    raise
-        raise AssertionError("unreachable")
+            return RefreshResult(team.name, wb.location, summaries, signals), plan
+
+        return write_replanned(wb, plan_once)

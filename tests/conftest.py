@@ -79,7 +79,13 @@ def backend(
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Print the fault matrix's figures when it ran (RELIABILITY.md quotes them)."""
-    matrix = sys.modules.get("tests.test_fault_matrix")
-    for line in matrix.summary() if matrix else []:
-        terminalreporter.write_line(line)
+    """Print the figures of the reliability tests that ran (RELIABILITY.md quotes them)."""
+    for name in (
+        "test_fault_matrix",
+        "test_concurrent_edits",
+        "test_many_periods",
+        "test_bad_input",
+    ):
+        module = sys.modules.get(f"tests.{name}")
+        for line in module.summary() if module else []:
+            terminalreporter.write_line(line)
