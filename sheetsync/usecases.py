@@ -10,7 +10,12 @@ from typing import TypeVar
 
 from sheetsync.adapters.registry import open_workbook
 from sheetsync.config import Rep, Team
-from sheetsync.domain.carry import is_open, roll_page
+from sheetsync.domain.carry import (
+    carries_in_history,
+    is_open,
+    restore_carry_counts,
+    roll_page,
+)
 from sheetsync.domain.layout import SheetLayout
 from sheetsync.domain.page import Page, assign_ids, blank_page, parse_page
 from sheetsync.domain.periods import Period, parse_period, period_of
@@ -287,6 +292,7 @@ def _plan_rollover(
     now_pages: dict[str, Page] = {}  # each rep's page as it will be after this rollover
     rewrite: list[Rep] = []  # the pages this rollover writes
     keys = tpl.history_keys
+    carries = carries_in_history(snap.grids.get("History", []))
     for rep in team.reps:
         res = RepRoll(rep.name, rep.tab, "up-to-date", to_period=target.label)
         results.append(res)
@@ -311,6 +317,7 @@ def _plan_rollover(
             now_pages[rep.name] = page
             continue
         res.ids_assigned = assign_ids(page, tpl)
+        restore_carry_counts(page, tpl, rep.name, carries)
         rolled = roll_page(page, tpl, target.label, page_header(team, rep, target, page))
         res.action = "rolled"
         for h in rolled.history:

@@ -8,6 +8,8 @@ it through gspread, google-auth and HTTP."""
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -65,6 +67,11 @@ class Backend:
         """The texts the tab's conditional formats look for, in priority order."""
         raise NotImplementedError
 
+    @contextmanager
+    def editing(self) -> Iterator[None]:
+        """A person's editing session: many edits, saved once at the end."""
+        yield
+
     # --- built on the above -------------------------------------------------------------
 
     def find(self, tab: str, text: str) -> int:
@@ -94,6 +101,19 @@ class XlsxBackend(Backend):
         if not self.config.exists():
             self.config.write_text(CONFIG, encoding="utf-8")
         self.path = folder / "team.xlsx"
+        self._open: Any = None  # the workbook, loaded once during ``editing``
+
+    @contextmanager
+    def editing(self) -> Iterator[None]:
+        self._open = load_workbook(self.path)
+        try:
+            yield
+            self._open.save(self.path)
+        finally:
+            self._open = None
+
+    def _book(self) -> Any:
+        return self._open if self._open is not None else load_workbook(self.path)
 
     def tabs(self) -> list[str]:
         return list(load_workbook(self.path).sheetnames)
@@ -102,10 +122,7 @@ class XlsxBackend(Backend):
         return bool(load_workbook(self.path)[tab].sheet_state == "hidden")
 
     def cells(self, tab: str) -> list[Row]:
-        rows = [
-            tuple(_plain(v) for v in r)
-            for r in load_workbook(self.path)[tab].iter_rows(values_only=True)
-        ]
+        rows = [tuple(_plain(v) for v in r) for r in self._book()[tab].iter_rows(values_only=True)]
         out = []
         for row in rows:
             values = list(row)
@@ -117,9 +134,10 @@ class XlsxBackend(Backend):
         return out
 
     def write(self, tab: str, row: int, col: int, value: Any) -> None:
-        wb = load_workbook(self.path)
+        wb = self._book()
         wb[tab].cell(row, col).value = value
-        wb.save(self.path)
+        if self._open is None:
+            wb.save(self.path)
 
     def delete_row(self, tab: str, row: int) -> None:
         wb = load_workbook(self.path)

@@ -416,3 +416,18 @@ def test_the_secret_check_catches_a_leak_and_a_secret_in_the_config_is_not_echoe
     )
     res = run(config_file, "recap")  # run() fails the test if the token shows
     assert res.exit_code == 1 and "password" in res.output
+
+
+def test_a_deal_carried_many_times_counts_every_carry(backend: Backend) -> None:
+    """Deal sections have no Carried column; the count is kept through History
+    (found by the many-periods property test: it used to stop at 1)."""
+    assert run(backend.config, "init").exit_code == 0
+    backend.type_row("Alice Chen", "#new_opportunities", ["Globex", "Globex", 5000, "Demo"])
+    for today in ("2026-11-02", "2026-12-01", "2027-02-01"):  # January missed
+        assert run(backend.config, "rollover", today=today).exit_code == 0
+    globex = [r for r in backend.cells("History")[1:] if "Globex" in r]
+    assert [(r[0], r[2], r[4], r[6]) for r in globex] == [
+        ("2026-10", "new_opportunities", "moved", 0),
+        ("2026-11", "existing_opportunities", "carried", 1),
+        ("2026-12", "existing_opportunities", "carried", 2),
+    ]

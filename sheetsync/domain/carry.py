@@ -7,6 +7,8 @@ new page; ``closed``, ``archived`` and ``reviewed`` rows left it.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -128,6 +130,27 @@ def roll_page(
     for key, arrived in arrivals:  # moved rows follow the rows the section kept
         sections[key].items.append(arrived)
     return result
+
+
+def carries_in_history(history: Sequence[Sequence[CellValue]]) -> Counter[tuple[str, str]]:
+    """(rep, item id) -> how many rollovers History saw the item stay through."""
+    return Counter(
+        (str(r[1]), str(r[3])) for r in history[1:] if len(r) > 4 and r[3] and r[4] in STAYS
+    )
+
+
+def restore_carry_counts(
+    page: Page, template: Template, rep: str, carries: Counter[tuple[str, str]]
+) -> None:
+    """A section without a Carried column keeps an item's count in History only
+    (the page shows just its Since): take it from there, so that History's
+    ``carried`` and a ``max_carries`` rule see the true count."""
+    for sec in template.sections:
+        if any(c.type == "carried" for c in sec.columns):
+            continue  # the page's own counter is what a person may have corrected
+        for item in page.sections[sec.key].items:
+            if item.id is not None:
+                item.carried = max(item.carried, carries[(rep, item.id)])
 
 
 def is_open(section: Section, item: Item) -> bool:
