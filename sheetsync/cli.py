@@ -257,9 +257,12 @@ def import_(obj: Ctx, csv_file: Path, team_name: str | None, dry_run: bool) -> N
     try:
         res = import_deals(team, obj.today(team), csv_file, dry_run)
     except CsvProblems as exc:
-        for problem in exc.problems:
-            click.echo(f"Error: {problem}", err=True)
-        click.echo(f"Error: {csv_file}: nothing was imported", err=True)
+        if len(exc.problems) == 1:
+            click.echo(f"Error: {exc.problems[0]}; nothing was imported", err=True)
+        else:
+            for problem in exc.problems:
+                click.echo(f"Error: {problem}", err=True)
+            click.echo(f"{csv_file}: {len(exc.problems)} problems; nothing was imported", err=True)
         raise SystemExit(EXIT_ERROR) from None
     verb = "would update" if dry_run else "updated"
     for rep in sorted(set(res.updated) | set(res.added)):

@@ -20,7 +20,7 @@ from sheetsync.config import Rep, Team
 from sheetsync.domain.page import Item, Page
 from sheetsync.domain.plan import WritePlan
 from sheetsync.domain.template import Section
-from sheetsync.domain.values import CellValue, read_date, read_number
+from sheetsync.domain.values import CellValue, check_text, read_date, read_number
 from sheetsync.errors import SheetsyncError
 from sheetsync.usecases import load_pages, now_text, rep_layout, write_replanned
 
@@ -78,6 +78,8 @@ def _read_text(path: Path) -> str:
 def read_crm_csv(team: Team, path: Path) -> list[CrmDeal]:
     """The file's deals, or every problem in it (``CsvProblems``)."""
     text = _read_text(path)
+    if not text.strip():
+        raise SheetsyncError(f"{path}: the file is empty; export the report again")
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = reader.fieldnames or []
     crm = team.crm
@@ -111,6 +113,11 @@ def read_crm_csv(team: Team, path: Path) -> list[CrmDeal]:
             return " ".join((row.get(name) or "").split())
 
         crm_id = cell("id")
+        try:
+            check_text(crm_id)
+        except ValueError as exc:
+            problems.append(f"{where}: {crm.column('id')}: {exc}")
+            continue
         if not crm_id:
             problems.append(f"{where}: no {crm.column('id')}")
             continue
@@ -145,7 +152,7 @@ def read_crm_csv(team: Team, path: Path) -> list[CrmDeal]:
                         )
                     values[key] = choices[stage.casefold()]
                 else:
-                    values[key] = raw  # plain text, whatever it starts with
+                    values[key] = check_text(raw)  # plain text, whatever it starts with
             except ValueError as exc:
                 problems.append(f"{where}: {crm.column(field_name)}: {exc}")
         deals.append(CrmDeal(owner_rep, crm_id, values))

@@ -64,6 +64,11 @@ class Templates:
         except jinja2.TemplateError as exc:
             where = getattr(exc, "filename", None) or name
             line = getattr(exc, "lineno", None)
+            tb = exc.__traceback__
+            while tb is not None:  # an error while rendering: the template's own frame
+                if tb.tb_frame.f_code.co_filename.endswith(".j2"):
+                    where, line = tb.tb_frame.f_code.co_filename, tb.tb_lineno
+                tb = tb.tb_next
             raise TemplateError(
                 f"email template {where}{f':{line}' if line else ''}: {exc.message or exc}"
             ) from None

@@ -535,3 +535,22 @@ def test_the_demo_uploaded_to_google_shows_its_signals_after_a_rollover(tmp_path
         body = message_from_bytes(eml.read_bytes(), policy=policy.default).get_body(("plain",))
         assert "close date pushed again (2× in all, +91 days)" in body.get_content()
         assert "#gid=" in body.get_content()  # the link opens Alice's tab
+
+
+def test_a_cell_longer_than_excel_allows_is_named_and_nothing_is_written(tmp_path: Path) -> None:
+    """Google lets a person type 50,000 characters in a cell, Excel 32,767; History
+    and the pages must open in both, so a longer cell stops that page with one line
+    (an .xlsx file cannot hold one: openpyxl cuts it at 32,767)."""
+    with google(tmp_path) as g:
+        run(g.config, "init")
+        row = g.find("Alice Chen", "#wins") + 2
+        g.write("Alice Chen", row, 2, "W" * 40_000)
+        before = g.cells("Alice Chen")
+        res = run(g.config, "rollover", today="2026-11-02")
+        assert res.exit_code == 3, res.output
+        errors = [ln for ln in res.output.splitlines() if ln.startswith("Error:")]
+        assert errors == [
+            f"Error: tab 'Alice Chen' B{row}: 40,000 characters, more than a cell holds (32,767)"
+        ]
+        assert g.cells("Alice Chen") == before
+        assert g.cells("Bob")[3][2] == "2026-11"

@@ -86,7 +86,7 @@ def test_every_problem_is_a_line_naming_the_row_and_nothing_is_applied(backend: 
         "Error: crm.csv row 5: Close Date: 1899-12-01 is outside 1900-2199",
         "Error: crm.csv row 6: Amount: not a number (try 12500 or 12.5k)",
         "Error: crm.csv row 7: 006A is also on row 2",
-        f"Error: {bad}: nothing was imported",
+        f"{bad}: 5 problems; nothing was imported",
     ]
     assert backend.state() == before
 

@@ -9,13 +9,21 @@ holds the item id. Blank rows anywhere are ignored.
 from __future__ import annotations
 
 import hashlib
+import itertools
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from sheetsync.domain.periods import Cadence, Period, parse_period, period_of
 from sheetsync.domain.template import HEADER_FIELDS, Section, Template
-from sheetsync.domain.values import CellValue, Formula, is_blank, read_checkbox, read_date
+from sheetsync.domain.values import (
+    CellValue,
+    Formula,
+    check_text,
+    is_blank,
+    read_checkbox,
+    read_date,
+)
 from sheetsync.errors import PageError, PeriodError
 
 MARKER = "#"
@@ -205,6 +213,11 @@ def _read_item(
     carried = 0
     for col in section.columns:
         value = raw[col.key]
+        if isinstance(value, str):
+            try:
+                check_text(value)
+            except ValueError as exc:
+                raise PageError(tab, cell_name(row, columns[col.key]), str(exc)) from None
         try:
             typed = col.parse(value)
         except ValueError as exc:
@@ -272,6 +285,17 @@ def parse_page(tab: str, grid: list[list[CellValue]], template: Template, cadenc
     header = _read_header(tab, grid, min(starts.values()), cadence)
     boundaries = [*sorted(starts.values()), len(grid) + 1]
     warnings: list[str] = []
+    rank = {sec.key: i for i, sec in enumerate(template.sections)}
+    placed = sorted(starts, key=starts.__getitem__)
+    for upper, lower in itertools.pairwise(placed):
+        if rank[upper] > rank[lower]:  # read where it is; a rewrite puts it back
+            warnings.append(
+                f"tab '{tab}' {cell_name(starts[lower], 1)}: section "
+                f"'{template.section(lower).title}' is below "
+                f"'{template.section(upper).title}' (moved?); it is read where it is and "
+                "goes back to its place when the page is rewritten"
+            )
+            break
     sections: dict[str, SectionContent] = {}
     seen_ids: dict[str, str] = {}
     for sec in template.sections:

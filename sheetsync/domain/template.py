@@ -323,7 +323,12 @@ def template_from_data(data: Any, where: Where) -> Template:
     sections = tuple(_section(s, where, i) for i, s in enumerate(sections_data))
     keys = [s.key for s in sections]
     for i, sec in enumerate(sections):
-        _require(keys.count(sec.key) == 1, where("sections", i), f"section '{sec.key}' twice")
+        first = keys.index(sec.key)
+        _require(
+            first == i,
+            where("sections", i),
+            f"section '{sec.key}' twice (also section {first + 1})",
+        )
         target = sec.carry.move_to
         if target is not None:
             _require(

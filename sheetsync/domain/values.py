@@ -14,6 +14,19 @@ from datetime import date, datetime, timedelta
 SERIAL_EPOCH = date(1899, 12, 30)  # day 0 of Excel and Google Sheets date serials
 MIN_DATE = date(1900, 1, 1)
 MAX_DATE = date(2199, 12, 31)
+CELL_TEXT_MAX = 32_767  # Excel's limit per cell (Google's is 50,000): fits both
+
+
+def check_text(text: str) -> str:
+    """Text sheetsync will write into a cell: no control characters (a NUL cannot
+    be saved in .xlsx, an escape sequence rewrites a terminal) and no more than a
+    cell holds. Raises ``ValueError`` saying which."""
+    bad = next((ch for ch in text if (ord(ch) < 32 and ch not in "\t\n\r") or ch == "\x7f"), None)
+    if bad is not None:
+        raise ValueError(f"a control character (U+{ord(bad):04X}); remove it")
+    if len(text) > CELL_TEXT_MAX:
+        raise ValueError(f"{len(text):,} characters, more than a cell holds ({CELL_TEXT_MAX:,})")
+    return text
 
 
 @dataclass(frozen=True)
