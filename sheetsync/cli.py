@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date, datetime
@@ -20,6 +21,7 @@ from sheetsync.errors import SheetsyncError
 
 EXIT_ERROR = 1
 EXIT_PARTIAL = 3  # some reps' tabs could not be processed; the others were
+EXIT_INTERRUPTED = 130  # Ctrl-C, as a shell reports SIGINT
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -33,6 +35,9 @@ def boundary(func: F) -> F:
         except SheetsyncError as exc:
             click.echo(f"Error: {exc}", err=True)
             raise SystemExit(EXIT_ERROR) from None
+        except KeyboardInterrupt:  # Ctrl-C: what was written is whole (one write)
+            click.echo("Interrupted; run the command again to finish", err=True)
+            raise SystemExit(EXIT_INTERRUPTED) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -47,6 +52,8 @@ class Ctx:
     def config(self) -> Config:
         if self._config is None:
             self._config = load_config(self.config_path)
+            for warning in self._config.warnings:
+                click.echo(f"Warning: {warning}", err=True)
         return self._config
 
     def today(self, team: Team) -> date:
@@ -70,10 +77,25 @@ class Ctx:
     help="The config file (or $SHEETSYNC_CONFIG).",
 )
 @click.option("--today", metavar="YYYY-MM-DD", help="Act as if today were this date.")
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Say each request, file write and mail hand-over."
+)
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path, today: str | None) -> None:
+def cli(ctx: click.Context, config_path: Path, today: str | None, verbose: bool) -> None:
     """Run sales 1:1 coaching meetings from a shared spreadsheet."""
     ctx.obj = Ctx(config_path, today)
+    logger = logging.getLogger("sheetsync")
+    logger.setLevel(logging.INFO if verbose else logging.WARNING)
+    if not any(isinstance(h, EchoHandler) for h in logger.handlers):
+        logger.addHandler(EchoHandler())
+    logger.propagate = False
+
+
+class EchoHandler(logging.Handler):
+    """Log lines to the current standard error, as ``sheetsync: ...``."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"sheetsync: {record.getMessage()}", err=True)
 
 
 team_option = click.option("--team", "team_name", help="Only this team (default: all).")

@@ -14,6 +14,7 @@ from sheetsync.domain.periods import Cadence, MeetingDay
 from sheetsync.domain.template import Template, template_from_data
 from sheetsync.domain.thresholds import SignalSettings
 from sheetsync.errors import ConfigError, PeriodError
+from sheetsync.file_safety import config_warnings
 from sheetsync.yamldoc import YamlDoc, load_yaml
 
 RESERVED_TABS = ("Team", "History", "_sheetsync")
@@ -142,6 +143,7 @@ class Team:
 class Config:
     path: Path
     teams: tuple[Team, ...]
+    warnings: tuple[str, ...] = ()  # files with secrets others can read
 
     def select(self, name: str | None) -> tuple[Team, ...]:
         if name is None:
@@ -507,4 +509,6 @@ def load_config(path: Path) -> Config:
     for i, team in enumerate(teams):
         if names.index(team.name.casefold()) != i:
             raise r.fail(("teams", i, "name"), f"duplicate team name '{team.name}'")
-    return Config(path, teams)
+    keys = [t.workbook.credentials_file for t in teams if t.workbook.credentials_file]
+    text = path.read_text(encoding="utf-8")
+    return Config(path, teams, tuple(config_warnings(path, text, sorted(set(keys)))))

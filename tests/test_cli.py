@@ -17,13 +17,26 @@ from tests.secrets import leaked
 
 
 def run(config: Path, *args: str, today: str = "2026-10-05") -> Result:
-    """One command through the CLI. Whatever it prints (and the traceback, if it
-    crashed) must hold none of the secrets the tests made."""
-    res = CliRunner().invoke(cli, ["--config", str(config), "--today", today, *args])
+    """One command through the CLI, with ``--verbose``. Whatever it prints, its
+    verbose lines, its traceback if it crashed, and the outbox after it must hold
+    none of the secrets the tests made. The verbose lines are then taken out of the
+    result, so that tests read what a user sees without the flag."""
+    argv = ["--config", str(config), "--today", today, "--verbose", *args]
+    res = CliRunner().invoke(cli, argv)
     trace = ""
     if res.exc_info is not None and not isinstance(res.exception, SystemExit):
         trace = "".join(traceback.format_exception(*res.exc_info))
     assert not leaked(res.output + trace), f"a secret in the output of {args}"
+    for eml in (config.parent / "outbox").rglob("*.eml"):
+        assert not leaked(eml.read_text(errors="replace")), f"a secret in {eml}"
+
+    def quiet(data: bytes) -> bytes:
+        return b"".join(
+            line for line in data.splitlines(keepends=True) if not line.startswith(b"sheetsync: ")
+        )
+
+    res.stderr_bytes = quiet(res.stderr_bytes)
+    res.output_bytes = quiet(res.output_bytes)
     return res
 
 

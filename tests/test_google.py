@@ -362,6 +362,8 @@ def test_bad_credentials_files_are_one_line_and_quote_nothing(
     with google(tmp_path) as g:
         (tmp_path / "sa.json").unlink()
         setup(tmp_path)
+        for made in tmp_path.glob("*.json"):
+            made.chmod(0o600)  # as a key should be (test_safety covers one that is not)
         res = run(g.config, "status")
         assert res.exit_code == 1 and res.output.count("\n") == 1, res.output
         assert message in res.output and "workbook.credentials_file" in res.output

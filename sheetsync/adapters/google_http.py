@@ -13,6 +13,7 @@ which asks the ledger whether it landed before sending it again.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import random
 import re
@@ -21,6 +22,7 @@ from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from google.auth.credentials import Credentials
@@ -33,6 +35,8 @@ from sheetsync.errors import ConfigError, SheetsyncError, WorkbookError
 
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)
 _PROJECT = re.compile(r"project (\d+)")
+
+log = logging.getLogger(__name__)
 
 
 class GoogleUnavailable(WorkbookError):
@@ -88,14 +92,26 @@ class RetryingHTTPClient(HTTPClient):
         safe = method.lower() == "get"
         waited = 0.0
         attempt = 0
+        path = urlsplit(endpoint).path  # never the query, the headers or the body
         while True:
             self.attempts_made += 1
             response: requests.Response | None = None
+            started = time.monotonic()
             try:
-                return super().request(method, endpoint, params, data, json, files, headers)
+                answer = super().request(method, endpoint, params, data, json, files, headers)
+                log.info(
+                    "%s %s -> %s (%d bytes sent, %.0f ms)",
+                    method.upper(),
+                    path,
+                    answer.status_code,
+                    len(data or b""),
+                    (time.monotonic() - started) * 1000,
+                )
+                return answer
             except APIError as exc:
                 response = exc.response
                 status = response.status_code
+                log.info("%s %s -> %s", method.upper(), path, status)
                 if status not in RETRY_STATUS or (not safe and status not in NOT_APPLIED_STATUS):
                     raise
                 failure: Exception = exc
@@ -110,6 +126,7 @@ class RetryingHTTPClient(HTTPClient):
                     f"Google Sheets did not answer after {attempt} attempts over {waited:.0f} s "
                     f"({describe(failure)}); run the command again later"
                 ) from None
+            log.info("retry %d in %.1f s after %s", attempt, wait, describe(failure))
             type(self).sleep(wait)
             waited += wait
 

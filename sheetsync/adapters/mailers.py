@@ -10,6 +10,7 @@ variable the config names and never appears in a message, an error or the outbox
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import smtplib
@@ -23,6 +24,8 @@ from typing import Protocol
 
 from sheetsync.config import MailConfig, SmtpConfig
 from sheetsync.errors import ConfigError, SheetsyncError
+
+log = logging.getLogger(__name__)
 
 
 class MailError(SheetsyncError):
@@ -83,6 +86,7 @@ class OutboxMailer(_Plain):
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(message.as_bytes(policy=SMTP))
+            log.info("outbox: wrote %s", path)
         except OSError as exc:
             raise MailError(f"outbox {self.folder}: cannot write ({exc.strerror})") from None
         return []
@@ -149,6 +153,7 @@ class SmtpMailer:
                     smtp.starttls(context=self.context)
             if c.username and password is not None:
                 smtp.login(c.username, password)
+            log.info("%s: connected (%s)", self.where, c.security)
         except smtplib.SMTPAuthenticationError:
             raise MailError(
                 f"{self.where} refused the login of '{c.username}'; check the username and "
@@ -181,6 +186,7 @@ class SmtpMailer:
         except (smtplib.SMTPException, OSError) as exc:
             self._smtp = None
             raise MailError(f"{self.where}: sending failed ({_reason(exc)})") from None
+        log.info("%s: accepted %s", self.where, message["Message-ID"])
         return sorted(refused)  # accepted for the others: it went
 
 

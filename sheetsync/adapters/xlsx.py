@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import io
+import logging
 import os
 import tempfile
 import zipfile
@@ -39,6 +40,8 @@ from sheetsync.errors import ConcurrentEdit, WorkbookBusy, WorkbookError
 LEDGER_TAB = "_sheetsync"
 HISTORY_TAB = "History"
 _BOOLEAN_FORMULAS = {"=TRUE()": True, "=FALSE()": False, "=TRUE": True, "=FALSE": False}
+
+log = logging.getLogger(__name__)
 
 
 def _stat(path: Path) -> tuple[int, int] | None:
@@ -258,6 +261,7 @@ class XlsxWorkbook:
         ledger: Grid = []
         if LEDGER_TAB in wb.sheetnames:
             ledger = _grid(wb[LEDGER_TAB])[1:]
+        log.info("read %s: %d tabs, %d read", self.path, len(wb.sheetnames), len(grids))
         return Snapshot(True, list(wb.sheetnames), grids, ledger)
 
     def link(self, tab: str) -> str:
@@ -360,3 +364,4 @@ class XlsxWorkbook:
             os.close(dir_fd)
         self._stat = _stat(self.path)
         self._wb, self._held, self._ready = None, None, False  # one write per read
+        log.info("wrote %s (%d bytes, replaced in one rename)", self.path, len(data))
