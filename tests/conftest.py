@@ -83,6 +83,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for name in (
         "test_fault_matrix",
         "test_concurrent_edits",
+        "test_processes",
         "test_many_periods",
         "test_bad_input",
     ):

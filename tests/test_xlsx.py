@@ -128,3 +128,30 @@ def test_a_second_write_needs_its_own_read(tmp_path: Path) -> None:
         with pytest.raises(WorkbookError, match="without a read"):
             wb.write(WritePlan(replace=[_sheet("b")]))
     assert load_workbook(book)["T"]["A1"].value == "a"
+
+
+def test_a_full_disk_during_the_write_is_one_line_and_the_workbook_stays(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import os
+
+    from tests.backends import XlsxBackend
+    from tests.test_cli import run
+
+    backend = XlsxBackend(tmp_path)
+    assert run(backend.config, "init").exit_code == 0
+    before = backend.path.read_bytes()
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full)
+    res = run(backend.config, "rollover", today="2026-11-02")
+    assert res.exit_code == 1 and res.output.count("\n") == 1, res.output
+    assert res.output == (
+        f"Error: {backend.path}: cannot write (No space left on device); "
+        "the workbook is as it was\n"
+    )
+    assert backend.path.read_bytes() == before
+    assert not list(tmp_path.glob(".team.*.tmp"))

@@ -39,7 +39,10 @@ class FileLock:
 
     def __enter__(self) -> FileLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise WorkbookBusy(f"{self.path}: cannot make the lock file ({exc.strerror})") from None
         waited = 0.0
         while True:
             try:

@@ -341,7 +341,10 @@ class XlsxWorkbook:
         folder.mkdir(parents=True, exist_ok=True)
         for stale in folder.glob(f".{self.path.stem}.*.tmp"):  # a killed run's, under our lock
             stale.unlink(missing_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=".tmp", dir=folder)
+        try:
+            fd, tmp_name = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=".tmp", dir=folder)
+        except OSError as exc:
+            raise WorkbookError(f"{folder}: cannot write here ({exc.strerror or exc})") from None
         tmp = Path(tmp_name)
         try:
             with os.fdopen(fd, "wb") as handle:
@@ -354,6 +357,11 @@ class XlsxWorkbook:
                 os.chmod(tmp, 0o600)  # people's notes: owner only until shared on purpose
             self._check_unchanged()  # again, as late as possible
             os.replace(tmp, self.path)
+        except OSError as exc:  # disk full, read-only folder, quota: the old file stays
+            tmp.unlink(missing_ok=True)
+            raise WorkbookError(
+                f"{self.path}: cannot write ({exc.strerror or exc}); the workbook is as it was"
+            ) from None
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
