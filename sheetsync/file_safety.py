@@ -8,6 +8,7 @@ service-account key left world-readable by a download.
 
 from __future__ import annotations
 
+import os
 import re
 import stat
 from pathlib import Path
@@ -70,3 +71,11 @@ def config_warnings(path: Path, text: str, key_files: list[Path]) -> list[str]:
                 f"chmod 600 {key}"
             )
     return out
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write a file only its owner can read, from the first byte (not chmod after)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        os.fchmod(handle.fileno(), 0o600)  # it may have existed with another mode
+        handle.write(data)

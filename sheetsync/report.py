@@ -18,6 +18,7 @@ from sheetsync.adapters.registry import open_workbook
 from sheetsync.config import Team
 from sheetsync.domain.signals import TeamSignals, trends
 from sheetsync.errors import SheetsyncError
+from sheetsync.file_safety import write_private
 from sheetsync.messages import Templates
 from sheetsync.team_view import history_table, team_signals
 from sheetsync.usecases import load_pages, now_text
@@ -134,8 +135,7 @@ def report(team: Team, today: date, out: Path | None = None, periods: int = 12) 
         f"report-{team.name.replace(' ', '-').lower()}-{today.isoformat()}.html"
     )
     try:
-        path.write_text(html, encoding="utf-8")
-        path.chmod(0o600)  # managers' notes about their people
+        write_private(path, html.encode("utf-8"))  # managers' notes about their people
     except OSError as exc:
         raise SheetsyncError(f"{path}: cannot write the report ({exc.strerror})") from None
     return ReportResult(team.name, path, len(labels), len(team.reps))

@@ -358,9 +358,12 @@ def test_report_is_one_html_file_with_a_chart_per_trend(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     config = tmp_path / "d" / "config.yaml"
     out = tmp_path / "team.html"
+    out.write_text("an older report, left readable")
+    out.chmod(0o644)
     res = run(config, "report", "--out", str(out), today="2026-11-22")
     assert res.exit_code == 0, res.output
     assert "report of 5 reps over 3 periods" in res.output
+    assert oct(out.stat().st_mode & 0o777) == "0o600"  # managers' notes: owner only
     html = out.read_text(encoding="utf-8")
 
     class Count(HTMLParser):
