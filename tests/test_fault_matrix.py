@@ -54,8 +54,11 @@ def summary() -> list[str]:
 @dataclass(frozen=True)
 class Scenario:
     setup: Callable[[GoogleBackend], None]
-    args: tuple[str, ...]
+    args: tuple[str, ...]  # "{folder}" stands for the team's folder
     today: str
+
+    def argv(self, g: GoogleBackend) -> tuple[str, ...]:
+        return tuple(a.format(folder=g.config.parent) for a in self.args)
 
 
 def _init(g: GoogleBackend) -> None:
@@ -73,18 +76,31 @@ def _moved_on(g: GoogleBackend) -> None:
     g.set_cell("Alice Chen", "Globex", 5, "Proposal")
 
 
+def _crm_export(g: GoogleBackend) -> None:
+    _with_work(g)
+    (g.config.parent / "crm.csv").write_text(
+        "Opportunity ID,Opportunity Name,Account Name,Opportunity Owner,Amount,Stage,"
+        "Close Date,Last Activity\n"
+        "006A,Initech renewal,Initech,Alice Chen,8000,Demo,12/18/2026,2026-10-12\n"
+        "006B,Umbrella pilot,Umbrella,Bob Stone,3000,Trial,11/27/2026,2026-10-14\n",
+        encoding="utf-8",
+    )
+
+
 SCENARIOS = {
     "init": Scenario(lambda g: None, ("init",), "2026-10-05"),
     "rollover": Scenario(_with_work, ("rollover",), "2026-11-02"),
     "refresh": Scenario(_moved_on, ("refresh",), "2026-10-20"),
+    "import": Scenario(_crm_export, ("import", "{folder}/crm.csv"), "2026-10-20"),
     "recap": Scenario(_with_work, ("recap",), "2026-10-31"),  # meetings were on 30 Oct
+    "agenda": Scenario(_with_work, ("agenda",), "2026-10-28"),  # two days before
 }
 
 
 def attempt(g: GoogleBackend, s: Scenario) -> Result | None:
     """The command as a process would run it: None when it was killed."""
     try:
-        return run(g.config, *s.args, today=s.today)
+        return run(g.config, *s.argv(g), today=s.today)
     except Killed:
         g.fake.revive()
         return None
@@ -113,7 +129,7 @@ def outbox(g: GoogleBackend) -> list[tuple[str, str]]:
 
 def ledger_messages(g: GoogleBackend) -> list[tuple[Any, ...]]:
     """The messages the ledger says went: (kind, rep, period), repeats kept once."""
-    rows = [r[:3] for r in g.cells("_sheetsync")[1:] if r[0] in ("recap", "agenda")]
+    rows = [tuple(r[:3]) for r in g.cells("_sheetsync")[1:] if r[0] in ("recap", "agenda")]
     return sorted(set(rows))
 
 
@@ -139,7 +155,7 @@ def clean_run(folder: Path, s: Scenario) -> tuple[dict[str, Any], int, list[tupl
     with google(folder) as g:
         s.setup(g)
         start = len(g.fake.calls)
-        res = run(g.config, *s.args, today=s.today)
+        res = run(g.config, *s.argv(g), today=s.today)
         assert res.exit_code == 0, res.output
         return comparable(g), len(g.fake.calls) - start, outbox(g)
 
@@ -169,11 +185,12 @@ def one_case(folder: Path, s: Scenario, fault: str, k: int) -> dict[str, Any]:
                 assert rerun is not None
             interrupted = [ln for ln in rerun.output.splitlines() if "may have gone out" in ln]
             if interrupted:  # killed between a message's "sending" row and its outcome
-                assert fault == "killed" and s.args == ("recap",) and rerun.exit_code == 3
+                assert fault == "killed" and s.args[0] in ("recap", "agenda")
+                assert rerun.exit_code == 3
                 count("named a message that may have gone out, resent by hand")
                 for line in interrupted:  # the manager checks the sent mail, then resends
                     rep = line.split(" / ")[1].split(":")[0]
-                    again = run(g.config, *s.args, "--rep", rep, "--resend", today=s.today)
+                    again = run(g.config, *s.argv(g), "--rep", rep, "--resend", today=s.today)
                     assert again.exit_code == 0, again.output
             else:
                 assert rerun.exit_code == 0, rerun.output
