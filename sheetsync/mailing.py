@@ -26,7 +26,7 @@ from sheetsync.adapters.mailers import MailError, OutboxMailer, RecipientRefused
 from sheetsync.adapters.registry import open_workbook
 from sheetsync.config import Rep, Team
 from sheetsync.domain.followup import HistoryIndex, build_agenda, build_recap
-from sheetsync.domain.page import Item, Page, SectionContent, assign_ids
+from sheetsync.domain.page import Item, Page, SectionContent
 from sheetsync.domain.periods import Period, parse_period, period_of
 from sheetsync.domain.plan import Snapshot
 from sheetsync.domain.signals import TeamSignals
@@ -92,8 +92,6 @@ def _sent(snap: Snapshot) -> Sent:
 
 
 def _signals(team: Team, snap: Snapshot, pages: dict[str, Page], today: date) -> TeamSignals:
-    for page in pages.values():
-        assign_ids(page, team.template)  # deterministic: a typed deal gets its id
     return team_signals(team, history_table(team, snap), pages, today)
 
 

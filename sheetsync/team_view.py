@@ -11,7 +11,7 @@ import pandas as pd
 
 from sheetsync.config import Team
 from sheetsync.domain.layout import Chart, SheetLayout
-from sheetsync.domain.page import Page
+from sheetsync.domain.page import Page, assign_ids
 from sheetsync.domain.plan import Grid, Snapshot, WritePlan
 from sheetsync.domain.render import render_table
 from sheetsync.domain.signals import SIGNAL_COLUMNS, TeamSignals, compute, history_frame
@@ -53,7 +53,12 @@ def history_table(team: Team, snap: Snapshot, extra: Grid | None = None) -> pd.D
 def team_signals(
     team: Team, history: pd.DataFrame, pages: Mapping[str, Page], today: date
 ) -> TeamSignals:
-    """The signals of the team's pages against its History (``history_table``)."""
+    """The signals of the team's pages against its History (``history_table``).
+
+    Every deal a person typed gets its id first (deterministic, as at rollover), so
+    that a page no command rewrites this time still counts all of its deals."""
+    for page in pages.values():
+        assign_ids(page, team.template)
     return compute(
         history,
         pages,

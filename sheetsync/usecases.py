@@ -481,8 +481,6 @@ def refresh(team: Team, today: date) -> RefreshResult:
                 )
                 for r in team.reps
             ]
-            for page in pages.values():
-                assign_ids(page, team.template)  # typed rows get their ids, as at rollover
             history = history_table(team, snap)
             signals = team_signals(team, history, pages, today)
             if stamp_stage_dates(team, pages, signals, today):

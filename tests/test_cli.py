@@ -447,3 +447,21 @@ def test_a_deal_carried_many_times_counts_every_carry(backend: Backend) -> None:
         ("2026-11", "existing_opportunities", "carried", 1),
         ("2026-12", "existing_opportunities", "carried", 2),
     ]
+
+
+def test_a_page_rollover_leaves_as_it_is_still_counts_its_typed_deals(backend: Backend) -> None:
+    """Bob's page is already in November when Alice's rolls: the deal Bob typed (no
+    id yet, as the page was not rewritten since) counts on the Team tab."""
+    run(backend.config, "init", today="2026-10-05")
+    backend.set_cell("Alice Chen", "Period", 3, None)  # broken: only Bob rolls
+    assert run(backend.config, "rollover", today="2026-11-02").exit_code == 3
+    backend.type_row(
+        "Bob", "#new_opportunities", ["Stark", "Stark", 9000, "Demo", "", date(2026, 9, 1)]
+    )
+    backend.set_cell("Alice Chen", "Period", 3, "2026-10")  # fixed
+    res = run(backend.config, "rollover", today="2026-11-03")
+    assert res.exit_code == 0, res.output
+    assert "Alice Chen: rolled 2026-10 -> 2026-11" in res.output
+    team = backend.cells("Team")
+    bob = dict(zip(team[0], next(r for r in team if r[0] == "Bob Stone"), strict=False))
+    assert bob["Stalled"] == 1, bob
