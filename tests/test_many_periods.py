@@ -81,6 +81,10 @@ SECTION_OF = {
     "action": "actions",
     "commitment": "commitments",
 }
+CLOSES = {  # what -> (section, column, the values that close a row)
+    "close": ("existing_opportunities", 5, ("Closed lost", "Closed won")),
+    "done": ("actions", 6, ("Dropped", "Done")),
+}
 BLANK_ROWS = {"new_opportunities": 3, "wins": 2, "actions": 4, "commitments": 3}
 
 
@@ -145,20 +149,13 @@ def edit(b: Backend, m: Model, what: str, rep: str, pick: int) -> None:
         items.append(Item(label, section))
         RUNS["edits"] += 1
         return
-    if what == "close":
-        open_deals = [i for i in items if i.section == "existing_opportunities" and not i.closed]
-        if open_deals:
-            deal = open_deals[pick % len(open_deals)]
-            b.set_cell(tab, deal.label, 5, "Closed won" if pick % 2 else "Closed lost")
-            deal.closed = True
-            RUNS["edits"] += 1
-    if what == "done":
-        open_actions = [i for i in items if i.section == "actions" and not i.closed]
-        if open_actions:
-            action = open_actions[pick % len(open_actions)]
-            b.set_cell(tab, action.label, 6, "Done" if pick % 2 else "Dropped")
-            action.closed = True
-            RUNS["edits"] += 1
+    section, col, values = CLOSES[what]  # a deal won or lost, an action done or dropped
+    still_open = [i for i in items if i.section == section and not i.closed]
+    if still_open:
+        item = still_open[pick % len(still_open)]
+        b.set_cell(tab, item.label, col, values[pick % 2])
+        item.closed = True
+        RUNS["edits"] += 1
 
 
 LABEL = re.compile(r"^(Alice|Bob) (deal|win|action|commitment) \d+$")
