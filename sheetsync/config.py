@@ -510,5 +510,4 @@ def load_config(path: Path) -> Config:
         if names.index(team.name.casefold()) != i:
             raise r.fail(("teams", i, "name"), f"duplicate team name '{team.name}'")
     keys = [t.workbook.credentials_file for t in teams if t.workbook.credentials_file]
-    text = path.read_text(encoding="utf-8")
-    return Config(path, teams, tuple(config_warnings(path, text, sorted(set(keys)))))
+    return Config(path, teams, tuple(config_warnings(path, doc.text, sorted(set(keys)))))

@@ -60,7 +60,7 @@ class MailResult:
 
 
 Key = tuple[str, str, str]  # kind, rep, period
-SENDING, FAILED = ":sending", ":failed"
+SENDING, FAILED = "sending", "failed"  # written as "<kind>:sending", "<kind>:failed"
 
 
 @dataclass
@@ -84,7 +84,7 @@ def _sent(snap: Snapshot) -> Sent:
         if not outcome:
             out.when[key] = str(r[3])
             out.interrupted.pop(key, None)
-        elif ":" + outcome == SENDING:
+        elif outcome == SENDING:
             out.interrupted[key] = str(r[3])
         else:
             out.interrupted.pop(key, None)
@@ -157,12 +157,12 @@ def _deliver(
         with open_mailer(team.mail) as mailer:
             for n, out in enumerate(outgoing):
                 row: list[CellValue] = [out.kind, out.rep.name, out.period, now_text()]
-                wb.record([*outcomes, [out.kind + SENDING, *row[1:], out.message_id]])
+                wb.record([*outcomes, [f"{out.kind}:{SENDING}", *row[1:], out.message_id]])
                 outcomes = []
                 try:
                     refused = mailer.send(out.message)
                 except MailError as exc:
-                    outcomes.append([out.kind + FAILED, *row[1:], str(exc)])
+                    outcomes.append([f"{out.kind}:{FAILED}", *row[1:], str(exc)])
                     result.deliveries.append(
                         Delivery(out.rep.name, out.kind, out.period, "error", str(exc))
                     )

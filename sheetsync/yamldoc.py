@@ -21,6 +21,7 @@ class YamlDoc:
     data: Any
     source: str
     lines: dict[Path_, int] = field(default_factory=dict)
+    text: str = ""  # the document as read, for checks on the raw text
 
     def where(self, *path: str | int) -> str:
         """``file:line`` of ``path``, or of its nearest ancestor that has a line."""
@@ -60,7 +61,7 @@ def parse_yaml(text: str, source: str) -> YamlDoc:
         raise ConfigError(f"{source}{line}: {problem}") from None
     lines: dict[Path_, int] = {}
     data = _convert(node, (), lines, source) if node is not None else None
-    return YamlDoc(data, source, lines)
+    return YamlDoc(data, source, lines, text)
 
 
 def load_yaml(path: Path) -> YamlDoc:
