@@ -80,6 +80,12 @@ class Backend:
                 return r
         raise AssertionError(f"{text!r} not on {tab}")
 
+    def deals(self, tab: str) -> dict[Any, dict[Any, Any]]:
+        """The tab's rows that have an id, by name, each as {deal column title: value}."""
+        page = self.cells(tab)
+        header = page[self.find(tab, "#existing_opportunities")]
+        return {r[1]: dict(zip(header, r, strict=False)) for r in page if r[1:2] and r[0]}
+
     def set_cell(self, tab: str, find: str, col: int, value: Any) -> None:
         self.write(tab, self.find(tab, find), col, value)
 

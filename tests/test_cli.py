@@ -315,16 +315,14 @@ def test_refresh_writes_the_signals_to_the_team_tab(backend: Backend) -> None:
     alice = dict(zip(header, team[1], strict=False))
     assert (alice["Pipeline"], alice["Quota"], alice["Coverage"]) == (40000, 100000, 0.4)
     assert (alice["Stalled"], alice["Pushed"], alice["Slow"]) == (1, 1, 1)
-    page = backend.cells("Alice Chen")
-    header = page[backend.find("Alice Chen", "#existing_opportunities")]
-    globex = dict(zip(header, next(r for r in page if r[1:2] == ("Globex",)), strict=False))
+    globex = backend.deals("Alice Chen")["Globex"]
     assert globex["Signal"].startswith("stalled (80 days idle); pushed 2× (+79 days); slow in Demo")
     assert globex["Stage since"] == date(2026, 9, 1)  # first seen in Demo in September
     row = backend.find("Alice Chen", "Globex")
     backend.write("Alice Chen", row, 5, "Trial")  # the deal moves on
     run(backend.config, "refresh", today="2026-11-21")
     page = backend.cells("Alice Chen")
-    globex = dict(zip(header, next(r for r in page if r[1:2] == ("Globex",)), strict=False))
+    globex = backend.deals("Alice Chen")["Globex"]
     assert globex["Stage since"] == date(2026, 11, 21)
     assert "slow" not in globex["Signal"]
     talk = next(r for r in page if r[1:2] == ("To talk about",))
@@ -393,8 +391,7 @@ def test_the_demo_shows_the_signals_it_was_built_to_contain(tmp_path: Path) -> N
     assert all(r["Stalled"] >= 1 for r in rows)  # Globex expansion, at least
     assert demo.charts("Team") == ["Pipeline and coverage per rep"]
     page = demo.cells("Alice Chen")
-    header = page[demo.find("Alice Chen", "#existing_opportunities")]
-    deals = {r[1]: dict(zip(header, r, strict=False)) for r in page if r[1:2] and r[0]}
+    deals = demo.deals("Alice Chen")
     assert "pushed 2× (+91 days)" in deals["Northwind renewal"]["Signal"]
     assert deals["Globex expansion"]["Signal"].startswith("stalled (107 days idle)")
     first = demo.find("Alice Chen", "To talk about") - 1

@@ -523,9 +523,7 @@ def test_the_demo_uploaded_to_google_shows_its_signals_after_a_rollover(tmp_path
         assert len(rows) == 5 and all(r["Stalled"] >= 1 for r in rows)
         assert all(r["Pushed"] == 1 for r in rows)  # Northwind renewal, pushed twice
         assert g.charts("Team") == ["Pipeline and coverage per rep"]
-        page = g.cells("Alice Chen")
-        header = page[g.find("Alice Chen", "#existing_opportunities")]
-        deals = {r[1]: dict(zip(header, r, strict=False)) for r in page if r[1:2] and r[0]}
+        deals = g.deals("Alice Chen")
         assert "pushed 2× (+91 days)" in deals["Northwind renewal"]["Signal"]
         assert deals["Globex expansion"]["Signal"].startswith("stalled")
         recap = run(
