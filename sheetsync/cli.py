@@ -103,16 +103,36 @@ team_option = click.option("--team", "team_name", help="Only this team (default:
 
 @cli.command()
 @team_option
+@click.option(
+    "--share",
+    is_flag=True,
+    help="Share the Google spreadsheet, as editors, with the manager and reps who cannot edit it.",
+)
+@click.option("--notify", is_flag=True, help="With --share: Google emails each one an invitation.")
 @click.pass_obj
 @boundary
-def init(obj: Ctx, team_name: str | None) -> None:
+def init(obj: Ctx, team_name: str | None, share: bool, notify: bool) -> None:
     """Create the workbook, or add the tabs it is missing. Never changes existing tabs."""
+    partial = False
     for team in obj.config.select(team_name):
-        res = usecases.init(team, obj.today(team))
+        res = usecases.init(team, obj.today(team), share, notify)
         if res.created:
             click.echo(f"{team.name}: created {', '.join(res.created)} in {res.location}")
         else:
             click.echo(f"{team.name}: nothing to do; every tab exists in {res.location}")
+        if res.sharing:
+            click.echo(f"{team.name}: {res.sharing}")
+        for s in res.shared:
+            if s.outcome == "failed":
+                partial = True
+                line = f"Error: {team.name}: could not share with {s.email}: {s.detail}"
+                click.echo(line, err=True)
+            else:
+                click.echo(f"{team.name}: {s.outcome} with {s.email} as an editor ({s.detail})")
+        if share and not res.shared and not res.sharing:
+            click.echo(f"{team.name}: everyone of the team may already edit the spreadsheet")
+    if partial:
+        raise SystemExit(EXIT_PARTIAL)
 
 
 @cli.command()
@@ -389,6 +409,9 @@ def check(obj: Ctx, team_name: str | None) -> None:
         width = max(len(t.tab) for t in res.tabs)
         for t in res.tabs:
             click.echo(f"  {t.state:8} {t.tab.ljust(width)}  {t.detail}")
+        for p in res.people:
+            name = p.email or "people"
+            click.echo(f"  {'access':8} {name}  {p.detail}")
         healthy = healthy and res.healthy
     if not healthy:
         raise SystemExit(EXIT_PARTIAL)

@@ -199,7 +199,7 @@ def import_deals(team: Team, today: date, path: Path, dry_run: bool = False) -> 
     with open_workbook(team.workbook) as wb:
 
         def plan_once() -> tuple[ImportResult, WritePlan | None]:
-            snap, pages, errors = load_pages(team, wb)
+            snap, pages, errors = load_pages(team, wb, writing=True)
             if not snap.exists:
                 raise SheetsyncError(f"{wb.location}: no workbook yet; run sheetsync init first")
             result = ImportResult(team.name, wb.location, dry_run)

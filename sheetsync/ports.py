@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import Protocol
 
+from sheetsync.domain.access import Access, Shared
 from sheetsync.domain.plan import Grid, Snapshot, WritePlan
 
 
@@ -17,6 +18,7 @@ class Workbook(Protocol):
 
     location: str  # what to show a person: a path or a URL
     title: str  # the spreadsheet's title, or the file's name
+    accounts: bool  # whether who may edit it is a matter of accounts (sharing)
 
     @property
     def account(self) -> str | None:
@@ -40,6 +42,19 @@ class Workbook(Protocol):
 
     def locks(self) -> dict[str, str]:
         """Tabs a sheetsync write holds locked (live, or left by a run that died)."""
+        ...
+
+    def protections(self) -> dict[str, str]:
+        """What protects each tab, in words, where the backend protects tabs."""
+        ...
+
+    def access(self, people: Sequence[str]) -> Access | None:
+        """Which of ``people`` cannot edit the workbook; None where access is not
+        a matter of accounts (a local file)."""
+        ...
+
+    def share(self, people: Sequence[str], notify: bool) -> list[Shared]:
+        """Let each of ``people`` who cannot edit the workbook edit it."""
         ...
 
     def write(self, plan: WritePlan) -> None: ...

@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from sheetsync.adapters.registry import open_workbook
 from sheetsync.config import Rep, Team
+from sheetsync.domain.access import Access, Shared
 from sheetsync.domain.carry import (
     carries_in_history,
     is_open,
@@ -94,9 +95,15 @@ def summarize(team: Team, rep: Rep, page: Page) -> RepSummary:
     return s
 
 
-def rep_layout(team: Team, rep: Rep, page: Page, signals: TeamSignals | None = None) -> SheetLayout:
+def rep_layout(
+    team: Team, rep: Rep, page: Page | None, signals: TeamSignals | None = None
+) -> SheetLayout:
     """A rep's tab: editable by the rep and the manager only (where the backend can
-    protect a tab); with ``signals``, each deal's flags and the "to talk about" list."""
+    protect a tab); with ``signals``, each deal's flags and the "to talk about" list.
+    With no page, only who may edit it (to put its protection back)."""
+    editors = (rep.email, team.manager.email) if rep.mailable else (team.manager.email,)
+    if page is None:
+        return SheetLayout(rep.tab, editors=editors)
     flags: dict[str, list[str]] = {}
     talk: list[str] = []
     if signals is not None:
@@ -108,7 +115,7 @@ def rep_layout(team: Team, rep: Rep, page: Page, signals: TeamSignals | None = N
         )
         talk = [f"{d.label}: {'; '.join(d.flags)}" for d in urgent]
     layout = render_page(page, team.template, team.currency, flags, talk)
-    layout.editors = (rep.email, team.manager.email) if rep.mailable else (team.manager.email,)
+    layout.editors = editors
     return layout
 
 
@@ -126,12 +133,25 @@ class InitResult:
     location: str
     created: list[str]
     existing: list[str]
+    shared: list[Shared] = field(default_factory=list)
+    sharing: str | None = None  # why nothing could be shared, where that is so
 
 
-def init(team: Team, today: date) -> InitResult:
-    """Create the workbook or its missing tabs; never touches existing content."""
+def people_of(team: Team) -> dict[str, str]:
+    """The people who work on the team's workbook: email -> who they are."""
+    out = {team.manager.email: f"{team.manager.name} (manager)"}
+    for rep in team.reps:
+        if rep.mailable:
+            out.setdefault(rep.email, f"{rep.name} (rep)")
+    return out
+
+
+def init(team: Team, today: date, share: bool = False, notify: bool = False) -> InitResult:
+    """Create the workbook or its missing tabs, and put back sheetsync's protection
+    where a tab of its own lost it; never touches existing content. ``share``: give
+    every person of the team who cannot edit the spreadsheet an editor's access."""
     period = period_of(today, team.cadence)
-    with open_workbook(team.workbook) as wb:
+    with open_workbook(team.workbook, sharing="write" if share else None) as wb:
         snap = wb.read([])
         plan = WritePlan()
         at = now_text()
@@ -140,19 +160,35 @@ def init(team: Team, today: date) -> InitResult:
                 page = blank_page(rep.tab, team.template, page_header(team, rep, period, None))
                 plan.create.append(rep_layout(team, rep, page))
                 plan.ledger.append(["page", rep.name, period.label, at, "created"])
+            else:
+                plan.protect.append(rep_layout(team, rep, None))
         if "History" not in snap.titles:
             plan.create.append(managers_only(team, render_history(team.template)))
         if "_sheetsync" not in snap.titles:
             ledger = render_ledger([["schema", "", "", at, SCHEMA_VERSION]])
             plan.create.append(managers_only(team, ledger))
+        for tab in ("History", "_sheetsync"):
+            if tab in snap.titles:
+                plan.protect.append(managers_only(team, SheetLayout(tab)))
         created = [layout.title for layout in plan.create]
         if "Team" not in snap.titles:
             summaries = [RepSummary(r.name, r.tab, period.label) for r in team.reps]
             plan.create += team_tab(team, summaries, at).replace
             created.append("Team")
+        else:
+            plan.protect.append(managers_only(team, SheetLayout("Team")))
         wb.write(plan)
         existing = [t for t in snap.titles if t not in created]
-        return InitResult(team.name, wb.location, created, existing)
+        res = InitResult(team.name, wb.location, created, existing)
+        if share:
+            if not wb.accounts:
+                res.sharing = (
+                    f"{wb.location} is a local file: share it where you keep it (a shared "
+                    "drive or folder); set workbook.type google to share through Google"
+                )
+            else:
+                res.shared = wb.share(list(people_of(team)), notify)
+        return res
 
 
 # --- rollover ----------------------------------------------------------------------
@@ -191,15 +227,19 @@ class RolloverResult:
 
 
 def load_pages(
-    team: Team, wb: Workbook, also: tuple[str, ...] = ()
+    team: Team, wb: Workbook, also: tuple[str, ...] = (), writing: bool = False
 ) -> tuple[Snapshot, dict[str, Page], dict[str, str]]:
     """One read of every rep tab (and of the tabs in ``also``): the parsed pages, and
-    an error line per tab that failed."""
+    an error line per tab that failed. ``writing``: a tab protected against
+    sheetsync is one of those, left as it is while the others are written."""
     snap = wb.read([r.tab for r in team.reps] + list(also))
     pages: dict[str, Page] = {}
     errors: dict[str, str] = {}
     known = _rolled_reps(snap)
     for rep in team.reps:
+        if writing and rep.tab in snap.blocked:
+            errors[rep.name] = snap.blocked[rep.tab]
+            continue
         grid = snap.grids.get(rep.tab)
         if grid is None:
             if rep.name in known:
@@ -248,7 +288,7 @@ def rollover(
     with open_workbook(team.workbook) as wb:
         busy: set[str] = set()
         for attempt in range(REPLANS + 1):
-            snap, pages, errors = load_pages(team, wb, ("History",))
+            snap, pages, errors = load_pages(team, wb, ("History",), writing=True)
             for rep in team.reps:
                 if rep.tab in busy:
                     errors[rep.name] = (
@@ -375,7 +415,15 @@ def status(team: Team, today: date) -> StatusResult:
 @dataclass
 class TabCheck:
     tab: str
-    state: str  # ok | error | missing | locked | other
+    state: str  # ok | error | missing | locked | blocked | other
+    detail: str
+
+
+@dataclass
+class PersonCheck:
+    email: str
+    who: str
+    state: str  # ok | no access | unknown
     detail: str
 
 
@@ -386,40 +434,73 @@ class CheckResult:
     title: str
     account: str | None
     tabs: list[TabCheck]
+    people: list[PersonCheck] = field(default_factory=list)
 
     @property
     def healthy(self) -> bool:
-        return all(t.state in ("ok", "other", "locked") for t in self.tabs)
+        return all(t.state in ("ok", "other", "locked") for t in self.tabs) and all(
+            p.state != "no access" for p in self.people
+        )
 
 
 def check(team: Team) -> CheckResult:
-    """Config, credentials and access, then every tab: is it a healthy rep page?"""
-    with open_workbook(team.workbook) as wb:
+    """Config, credentials and access, then every tab: is it a healthy rep page, and
+    may sheetsync write it? And who of the team cannot edit the spreadsheet."""
+    with open_workbook(team.workbook, sharing="read") as wb:
         snap, pages, errors = load_pages(team, wb)
+        protection = wb.protections()
         tabs: list[TabCheck] = []
+
+        def add(tab: str, state: str, detail: str) -> None:
+            if tab in snap.blocked:
+                state, detail = "blocked", snap.blocked[tab]
+            elif state == "ok" and tab in protection:
+                detail += f"; {protection[tab]}"
+            tabs.append(TabCheck(tab, state, detail))
+
         for rep in team.reps:
             if rep.name in errors:
-                tabs.append(TabCheck(rep.tab, "error", errors[rep.name]))
+                add(rep.tab, "error", errors[rep.name])
             elif rep.name in pages:
                 page = pages[rep.name]
                 note = f"; {len(page.warnings)} warnings" if page.warnings else ""
-                tabs.append(
-                    TabCheck(rep.tab, "ok", f"{rep.name}'s page for {page.period_label}{note}")
-                )
+                add(rep.tab, "ok", f"{rep.name}'s page for {page.period_label}{note}")
             else:
-                tabs.append(TabCheck(rep.tab, "missing", "no page yet; run sheetsync init"))
+                add(rep.tab, "missing", "no page yet; run sheetsync init")
         for tab, role in (("History", "history"), ("_sheetsync", "ledger"), ("Team", "team view")):
             if tab in snap.titles:
-                tabs.append(TabCheck(tab, "ok", f"sheetsync's {role}"))
+                add(tab, "ok", f"sheetsync's {role}")
             else:
-                tabs.append(TabCheck(tab, "missing", "run sheetsync init"))
+                add(tab, "missing", "run sheetsync init")
         for tab, note in wb.locks().items():
             tabs.append(TabCheck(tab, "locked", f"{note}; the next sheetsync write removes it"))
         known = {t.tab for t in tabs}
         for title in snap.titles:
             if title not in known:
                 tabs.append(TabCheck(title, "other", "not a sheetsync tab; left alone"))
-        return CheckResult(team.name, wb.location, wb.title, wb.account, tabs)
+        result = CheckResult(team.name, wb.location, wb.title, wb.account, tabs)
+        people = people_of(team)
+        access = wb.access(list(people))
+        if access is not None:
+            result.people = _people_checks(people, access)
+        return result
+
+
+def _people_checks(people: dict[str, str], access: Access) -> list[PersonCheck]:
+    if access.unknown:
+        return [PersonCheck("", "", "unknown", f"cannot tell who may edit it: {access.unknown}")]
+    out = []
+    through = f" (unless through a group: {', '.join(access.groups)})" if access.groups else ""
+    for email, who in people.items():
+        why = access.cannot_edit.get(email)
+        if why:
+            detail = f"{who} cannot edit the spreadsheet: {why}{through}"
+            detail += "; run sheetsync init --share"
+            out.append(PersonCheck(email, who, "no access", detail))
+    if not out:
+        n = len(people)
+        out.append(PersonCheck("", "", "ok", f"all {n} people of the team may edit it"))
+    return out
 
 
 # --- refresh -------------------------------------------------------------------------
@@ -468,7 +549,7 @@ def refresh(team: Team, today: date) -> RefreshResult:
     with open_workbook(team.workbook) as wb:
 
         def plan_once() -> tuple[RefreshResult, WritePlan]:
-            snap, pages, errors = load_pages(team, wb, ("History",))
+            snap, pages, errors = load_pages(team, wb, ("History",), writing=True)
             if not snap.exists:
                 raise SheetsyncError(f"{wb.location}: no workbook yet; run sheetsync init first")
             summaries = [

@@ -17,11 +17,15 @@ from typing import Any
 from openpyxl import load_workbook
 
 from tests.conftest import CONFIG
-from tests.fakes.keys import service_account_file
-from tests.fakes.sheets_api import FakeSheetsApi
+from tests.fakes.keys import SERVICE_ACCOUNT, service_account_file
+from tests.fakes.sheets_api import FakeSheetsApi, Spreadsheet
 
 SHEET_ID = "1SheetsyncTestSpreadsheet_0123456789"
-MANAGER = "dana@example.com"  # the spreadsheet's owner in the fake
+MANAGER = "dana@example.com"  # the team's manager: an editor of the file, not its owner
+# The spreadsheet belongs to someone else (sales operations), who can edit through
+# every protection (recordings README); the manager is one editor among others.
+OWNER = "sales-ops@example.com"
+REPS = ("alice@example.com", "bob@example.com")
 Row = tuple[Any, ...]
 
 
@@ -175,13 +179,19 @@ class GoogleBackend(Backend):
 
     def __init__(self, folder: Path, fake: FakeSheetsApi, config: str = CONFIG) -> None:
         self.fake = fake
-        self.book = fake.create(SHEET_ID, title="West 1:1s", tabs=("Sheet1",))
-        self.book.owner = MANAGER
+        book = fake.create(SHEET_ID, title="West 1:1s", tabs=("Sheet1",), owner=OWNER)
+        for who in (SERVICE_ACCOUNT, MANAGER, *REPS):  # shared as the README says
+            book.share(who, "writer")
         key = service_account_file(folder)
         self.config = folder / "config.yaml"
         workbook = f"{{type: google, spreadsheet: {SHEET_ID}, credentials_file: {key.name}}}"
         text = config.replace("{type: xlsx, path: team.xlsx}", workbook)
         self.config.write_text(text, encoding="utf-8")
+
+    @property
+    def book(self) -> Spreadsheet:
+        """The spreadsheet as it is now (each write replaces the fake's copy)."""
+        return self.fake.books[SHEET_ID]
 
     def tabs(self) -> list[str]:
         return [s.title for s in self.fake.books[SHEET_ID].sheets]
@@ -196,7 +206,7 @@ class GoogleBackend(Backend):
         self.fake.type(SHEET_ID, tab, row, col, value, who=MANAGER)
 
     def delete_row(self, tab: str, row: int) -> None:
-        self.fake.delete_row(SHEET_ID, tab, row)
+        self.fake.delete_row(SHEET_ID, tab, row, who=MANAGER)
 
     def rename(self, tab: str, new: str) -> None:
         self.fake.rename(SHEET_ID, tab, new)

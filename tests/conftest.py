@@ -86,6 +86,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         "test_processes",
         "test_many_periods",
         "test_bad_input",
+        "test_fake_fidelity",
     ):
         module = sys.modules.get(f"tests.{name}")
         for line in module.summary() if module else []:

@@ -79,3 +79,21 @@ def test_what_the_real_api_rejects(disco: Discovery, body: object, message: str)
 def test_bad_queries(disco: Discovery, query: dict[str, list[str]], message: str) -> None:
     with pytest.raises(SchemaViolation, match=message):
         disco.check_query("sheets.spreadsheets.values.batchGet", query)
+
+
+def test_drive_requests_are_checked_against_drives_own_document() -> None:
+    """The Drive calls sheetsync makes are held to Drive v3's published document,
+    and each method's scopes come from it."""
+    drive = Discovery(name="drive.v3")
+    assert drive.doc["name"] == "drive" and drive.doc["version"] == "v3"
+    create = "drive.permissions.create"
+    drive.check_body(create, {"type": "user", "role": "writer", "emailAddress": "a@b.c"})
+    drive.check_query(create, {"sendNotificationEmail": ["false"], "supportsAllDrives": ["true"]})
+    with pytest.raises(SchemaViolation, match="unknown name"):
+        drive.check_body(create, {"type": "user", "role": "writer", "email": "a@b.c"})
+    with pytest.raises(SchemaViolation, match="unknown query parameter"):
+        drive.check_query(create, {"notify": ["false"]})
+    scopes = {s.rsplit("/", 1)[1] for s in drive.methods["drive.permissions.list"]["scopes"]}
+    assert "drive.metadata.readonly" in scopes and "spreadsheets" not in scopes
+    scopes = {s.rsplit("/", 1)[1] for s in drive.methods[create]["scopes"]}
+    assert scopes == {"drive", "drive.file"}

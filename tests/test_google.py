@@ -16,7 +16,7 @@ import responses
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from tests.backends import MANAGER, SHEET_ID, GoogleBackend, XlsxBackend
+from tests.backends import MANAGER, OWNER, SHEET_ID, GoogleBackend, XlsxBackend
 from tests.conftest import CONFIG
 from tests.fakes.keys import SERVICE_ACCOUNT, authorized_user_file
 from tests.fakes.sheets_api import FakeSheetsApi
@@ -61,6 +61,14 @@ def with_work(g: GoogleBackend) -> None:
     g.type_row("Alice Chen", "#new_opportunities", ["Globex", "Globex", 12500, "Demo"])
     g.type_row("Alice Chen", "#actions", ["Call the CFO", "Rep", date(2026, 10, 9), "", "Open"])
     g.type_row("Alice Chen", "#wins", ["Signed Initech"])
+
+
+def with_persons_token(g: GoogleBackend, folder: Path, who: str = MANAGER) -> None:
+    """sheetsync runs with ``who``'s own OAuth token file instead of the service
+    account's key."""
+    token = authorized_user_file(folder, "1//refresh-dana")
+    g.fake.refresh_tokens["1//refresh-dana"] = who
+    g.config.write_text(g.config.read_text().replace("sa.json", token.name))
 
 
 def normalised(g: GoogleBackend) -> dict[str, Any]:
@@ -129,9 +137,12 @@ def test_tabs_are_protected_for_the_rep_the_manager_and_sheetsync(tmp_path: Path
             book.sheet(sheet_id=p["range"]["sheetId"]).title: sorted(p["editors"]["users"])
             for p in book.protected
         }
-        assert editors["Alice Chen"] == sorted(["alice@example.com", MANAGER, SERVICE_ACCOUNT])
+        # Google keeps the spreadsheet's owner among every protection's editors
+        assert editors["Alice Chen"] == sorted(
+            ["alice@example.com", MANAGER, SERVICE_ACCOUNT, OWNER]
+        )
         for tab in ("History", "Team", "_sheetsync"):
-            assert editors[tab] == sorted([MANAGER, SERVICE_ACCOUNT])
+            assert editors[tab] == sorted([MANAGER, SERVICE_ACCOUNT, OWNER])
         goal = g.find("Alice Chen", "Personal goal")
         g.fake.type(SHEET_ID, "Alice Chen", goal, 3, "Make club", who="alice@example.com")
         with pytest.raises(PermissionError):
@@ -194,7 +205,12 @@ def test_a_429_is_retried_after_a_wait(tmp_path: Path, sleeps: list[float]) -> N
         assert res.exit_code == 0, res.output
         assert len(json.loads(res.output)[0]["reps"]) == 2
         assert len(g.fake.calls) - start == 3 and len(sleeps) == 1
-        assert set(g.fake.timeouts) == {(10.0, 60.0)}  # every request has a timeout
+        # every request has a timeout; a write waits longer than Google may take
+        # to apply a large one (reports cite 180 s)
+        sent = [(m, t) for (m, _), t in zip(g.fake.calls, g.fake.timeouts, strict=False)]
+        assert {t for m, t in sent if m == "GET"} == {(10.0, 60.0)}
+        writes = [t for m, t in sent if m == "POST"]
+        assert writes and max(t[1] for t in writes) >= 180 and all(t for t in writes)
 
 
 def test_retries_are_bounded_and_end_in_one_line(tmp_path: Path, sleeps: list[float]) -> None:
@@ -220,17 +236,19 @@ FAULTS: dict[str, Any] = {
     "reset": lambda f, k: f.fail_with(k, requests.ConnectionError("Connection reset by peer")),
     "timeout": lambda f, k: f.fail_with(k, requests.ReadTimeout("Read timed out")),
     "answer lost": lambda f, k: f.lose_answer(k),
+    # no answer before the timeout; Google applies it just before the next write
+    "applied late": lambda f, k: f.apply_late(k),
 }
 
 
-def keep_typing(g: GoogleBackend, refused: list[int]) -> None:
-    """Alice retypes her goal before every request sheetsync makes."""
+def keep_typing(g: GoogleBackend, refused: list[int], who: str = "alice@example.com") -> None:
+    """Alice (or ``who``) retypes her goal before every request sheetsync makes."""
     start, n = len(g.fake.calls), iter(range(1000))
 
     def edit(fake: FakeSheetsApi) -> None:
         row = g.find("Alice Chen", "Personal goal")
         try:
-            fake.type(SHEET_ID, "Alice Chen", row, 3, f"goal {next(n)}", who="alice@example.com")
+            fake.type(SHEET_ID, "Alice Chen", row, 3, f"goal {next(n)}", who=who)
         except PermissionError:
             refused.append(len(fake.calls))
 
@@ -252,19 +270,40 @@ def test_a_locked_tab_waits_for_the_write_and_keeps_the_last_edit(tmp_path: Path
         assert goal[2] == "goal 2"  # typed before the second lock: carried to the new page
 
 
-def test_with_a_persons_token_a_tab_that_keeps_changing_is_left_alone(tmp_path: Path) -> None:
+def test_with_a_persons_token_the_lock_holds_too(tmp_path: Path) -> None:
+    """A person's own token locks as a service account does: Google makes the
+    requester an editor of the lock, so Alice is refused while it is on."""
     with google(tmp_path) as g:
-        token = authorized_user_file(tmp_path, "1//refresh-dana")
-        g.fake.refresh_tokens["1//refresh-dana"] = MANAGER
-        g.config.write_text(g.config.read_text().replace("sa.json", token.name))
+        with_persons_token(g, tmp_path)
         run(g.config, "init")
         with_work(g)
-        keep_typing(g, [])
+        refused: list[int] = []
+        keep_typing(g, refused)
         res = run(g.config, "rollover", today="2026-11-02")
-        assert res.exit_code == 3, res.output
-        assert "tab 'Alice Chen': someone kept editing it while sheetsync ran" in res.output
-        assert "Bob Stone: rolled 2026-10 -> 2026-11" in res.output
-        assert g.cells("Alice Chen")[3][2] == "2026-10" and g.cells("Bob")[3][2] == "2026-11"
+        assert res.exit_code == 0, res.output
+        assert refused  # Google said no to Alice while the tab was locked
+        assert g.cells("Alice Chen")[3][2] == "2026-11"
+        assert not [p for p in g.book.protected if "lock" in p.get("description", "")]
+
+
+def test_the_owners_edit_just_before_the_lock_is_planned_again_and_kept(tmp_path: Path) -> None:
+    """The spreadsheet's owner (not the manager here) can edit through any
+    protection, the lock included; an edit of theirs made before the lock shows
+    in the lock's read-back, and the rollover plans that page again with it."""
+    with google(tmp_path) as g:
+        run(g.config, "init")
+        with_work(g)
+        start = len(g.fake.calls)
+
+        def owner_edits(fake: FakeSheetsApi) -> None:
+            row = g.find("Alice Chen", "Personal goal")
+            fake.type(SHEET_ID, "Alice Chen", row, 3, "set by sales ops", who=OWNER)
+
+        g.fake.before[start + 3] = owner_edits  # metadata, read, then the lock
+        res = run(g.config, "rollover", today="2026-11-02")
+        assert res.exit_code == 0, res.output
+        goal = next(r for r in g.cells("Alice Chen") if "Personal goal" in r)
+        assert goal[2] == "set by sales ops" and g.cells("Alice Chen")[3][2] == "2026-11"
 
 
 def test_an_expired_token_is_one_line(tmp_path: Path) -> None:
@@ -297,14 +336,14 @@ def test_common_access_failures_each_get_one_line_that_says_what_to_do(
     tmp_path: Path, sleeps: list[float]
 ) -> None:
     with google(tmp_path) as g:
-        g.fake.books[SHEET_ID].shared = {MANAGER}
+        g.book.unshare(SERVICE_ACCOUNT)
         res = run(g.config, "check")
         assert res.exit_code == 1
         assert res.output == (
             f"Error: spreadsheet {SHEET_ID} is not shared with {SERVICE_ACCOUNT}; open it in "
             f"Google Sheets, click Share and add {SERVICE_ACCOUNT} as an Editor\n"
         )
-        g.fake.books[SHEET_ID].shared = None
+        g.book.share(SERVICE_ACCOUNT, "writer")
 
         text = g.config.read_text()
         g.config.write_text(text.replace(SHEET_ID, "1NoSuchSpreadsheet_abcdefghijk"))
@@ -392,29 +431,34 @@ def test_check_reports_the_spreadsheet_and_every_tab(tmp_path: Path) -> None:
         g.delete_row("Bob", g.find("Bob", "#kpis") + 1)
         start = len(g.fake.calls)
         res = run(g.config, "check")
-        assert len(g.fake.calls) - start == 2
+        # the metadata, every tab in one read, and who may edit (Drive permissions)
+        assert [m for m, _ in g.fake.calls[start:]] == ["GET", "GET", "GET"]
+        assert g.fake.calls[-1][1].startswith("/drive/v3/files/")
         assert res.exit_code == 3
         lines = res.output.splitlines()
         assert lines[0] == (
             f"West: 'West 1:1s' https://docs.google.com/spreadsheets/d/{SHEET_ID}/edit "
             f"as {SERVICE_ACCOUNT}"
         )
-        assert "  ok       Alice Chen  Alice Chen's page for 2026-10" in lines
+        assert (
+            "  ok       Alice Chen  Alice Chen's page for 2026-10; protected: only "
+            f"alice@example.com, {MANAGER}, {OWNER}, sheetsync may edit"
+        ) in lines
         assert any(line.startswith("  error    Bob         tab 'Bob' A") for line in lines)
         assert "  other    Sheet1      not a sheetsync tab; left alone" in lines
+        assert "  access   people  all 3 people of the team may edit it" in lines
 
 
 def lock(g: GoogleBackend, tab: str, at: str) -> None:
-    book = g.fake.books[SHEET_ID]
-    book.protected.append(
-        {
-            "protectedRangeId": 424242,
-            "range": {"sheetId": book.sheet(title=tab).sheet_id},
-            "description": f"sheetsync lock deadbeef {at} (a sheetsync write in progress)",
-            "warningOnly": False,
-            "editors": {"users": [SERVICE_ACCOUNT]},
-        }
-    )
+    """The lock a sheetsync run made at ``at`` (through the API, as the service
+    account) and did not remove: the run died, or is still writing."""
+    from sheetsync.adapters.google_protection import TabGuard, lock_request
+
+    sheet = g.book.sheet(title=tab)
+    tab_guard = TabGuard(tab, sheet.sheet_id, sheet.rows, sheet.cols)
+    note = f"sheetsync lock deadbeef {at} (a sheetsync write in progress)"
+    request = lock_request(tab_guard, note, SERVICE_ACCOUNT, 424242)
+    g.fake.person(SHEET_ID, SERVICE_ACCOUNT, [request])
 
 
 def test_a_lock_left_by_a_dead_run_is_shown_and_removed(tmp_path: Path) -> None:
@@ -426,7 +470,7 @@ def test_a_lock_left_by_a_dead_run_is_shown_and_removed(tmp_path: Path) -> None:
             "  locked   Alice Chen  sheetsync lock deadbeef 2026-11-01T06:00:00+00:00" in res.output
         )
         assert run(g.config, "rollover", today="2026-11-02").exit_code == 0
-        assert not [p for p in g.fake.books[SHEET_ID].protected if "lock" in p["description"]]
+        assert not [p for p in g.book.protected if "lock" in p["description"]]
 
 
 def test_a_live_lock_of_another_run_stops_a_write_but_not_a_read(tmp_path: Path) -> None:
@@ -454,27 +498,6 @@ def test_a_write_too_big_for_one_request_is_refused_before_sending(
         assert g.tabs() == ["Sheet1"]
 
 
-def test_a_tab_protected_against_sheetsync_is_named_not_blamed_on_sharing(
-    tmp_path: Path,
-) -> None:
-    with google(tmp_path) as g:
-        run(g.config, "init")
-        book = g.fake.books[SHEET_ID]
-        book.protected.append(
-            {
-                "protectedRangeId": 7,
-                "range": {"sheetId": book.sheet(title="Alice Chen").sheet_id},
-                "description": "manager only",
-                "editors": {"users": [MANAGER]},
-            }
-        )
-        g.type_row("Alice Chen", "#actions", ["Call", "Rep", "", "", "Open"])
-        res = run(g.config, "rollover", today="2026-11-02")
-        assert res.exit_code == 1 and res.output.count("\n") == 1
-        assert f"is protected and {SERVICE_ACCOUNT} is not one of its editors" in res.output
-        assert g.cells("Alice Chen")[3][2] == "2026-10"
-
-
 def test_column_widths_a_person_set_survive_a_rollover(tmp_path: Path) -> None:
     with google(tmp_path) as g:
         run(g.config, "init")
@@ -483,6 +506,17 @@ def test_column_widths_a_person_set_survive_a_rollover(tmp_path: Path) -> None:
         sheet.col_widths[1] = 420
         assert run(g.config, "rollover", today="2026-11-02").exit_code == 0
         assert g.fake.books[SHEET_ID].sheet(title="Alice Chen").col_widths[1] == 420
+
+
+def test_a_tab_a_person_hid_stays_hidden_through_a_rollover(tmp_path: Path) -> None:
+    """Alice is on leave: the manager hides her tab; the rollover still rolls it."""
+    with google(tmp_path) as g:
+        run(g.config, "init")
+        sheet_id = g.book.sheet(title="Alice Chen").sheet_id
+        hide = {"properties": {"sheetId": sheet_id, "hidden": True}, "fields": "hidden"}
+        g.fake.person(SHEET_ID, MANAGER, [{"updateSheetProperties": hide}])
+        assert run(g.config, "rollover", today="2026-11-02").exit_code == 0
+        assert g.hidden("Alice Chen") and g.cells("Alice Chen")[3][2] == "2026-11"
 
 
 def test_the_demo_uploaded_to_google_shows_its_signals_after_a_rollover(tmp_path: Path) -> None:

@@ -3,28 +3,34 @@
 A command costs a fixed number of requests whatever the team's size: the
 spreadsheet's metadata (the fetch gspread makes on opening one), one
 ``spreadsheets.get`` that reads every tab asked for and the ledger, and for a
-command that overwrites tabs, one ``batchUpdate`` that locks them and reads them
-back, then one ``batchUpdate`` holding every change (atomic by the API's contract).
+command that writes, one ``batchUpdate`` that locks the tabs it is about to
+change and reads them back, then one ``batchUpdate`` holding every change
+(atomic by the API's contract).
 
 People win: a tab a person changed between our read and the lock is never
 overwritten; ``write`` raises ``ConcurrentEdit`` naming it and the use case plans
 again from a fresh read, while the lock keeps the tab still. Edits tried during
-the lock are refused by Google, so none is silently lost.
+the lock are refused by Google, so none is silently lost. The lock and the page
+protection follow the real API's rules (``google_protection``).
 
 The write carries a ``write`` row with a unique id into the ledger, in the same
-batch. When the batch fails in a way that leaves it unknown whether Google applied
-it (a 5xx, a dropped connection), the ledger is read: the id there means it
-landed; otherwise the batch is sent again, a bounded number of times.
+batch, and removes the write's own locks (the ledger's included). When the
+batch fails in a way that leaves it unknown whether Google applied it (a 5xx, a
+dropped connection, no answer before the timeout), the ledger is read: the id
+there means it landed; otherwise the batch is sent again, a bounded number of
+times. A batch sent again after the first one did land cannot apply twice: the
+locks it removes are gone, Google refuses it, and the ledger then says it landed.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import re
 import uuid
 import zlib
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from types import TracebackType
 from typing import Any
 
@@ -34,6 +40,8 @@ from google.auth.exceptions import GoogleAuthError
 from gspread.exceptions import APIError
 
 from sheetsync.adapters import google_cells as cells
+from sheetsync.adapters import google_drive as drive
+from sheetsync.adapters import google_protection as guard
 from sheetsync.adapters.google_http import (
     GoogleUnavailable,
     Identity,
@@ -43,17 +51,21 @@ from sheetsync.adapters.google_http import (
     load_credentials,
 )
 from sheetsync.config import WorkbookConfig
+from sheetsync.domain.access import Access, Shared
 from sheetsync.domain.layout import SheetLayout
 from sheetsync.domain.plan import Grid, Snapshot, WritePlan
 from sheetsync.errors import ConcurrentEdit, SheetsyncError, WorkbookBusy, WorkbookError
 
-LOCK_NOTE = "sheetsync lock"
-LOCK_STALE = timedelta(minutes=10)  # a lock this old was left by a run that died
+LOCK_NOTE = guard.LOCK_NOTE
 LEDGER_TAB = "_sheetsync"
 HISTORY_TAB = "History"
-PROTECTION_NOTE = "sheetsync: "
 WRITE_ATTEMPTS = 3
 MAX_BODY = 10 * 2**20  # Google refuses a request body over 10 MB
+# Google may take well over a minute to apply a large batchUpdate (reports cite a
+# limit of 180 s on its side): a write waits longer than that for its answer.
+WRITE_TIMEOUT = (10.0, 240.0)
+_REQUEST_INDEX = re.compile(r"requests\[(\d+)\]")
+_MISSING_PROTECTION = re.compile(r"No protected range with id: (\d+)")
 Json = dict[str, Any]
 
 
@@ -90,27 +102,33 @@ def stable_sheet_id(title: str, taken: set[int]) -> int:
 class GoogleWorkbook:
     """The ``Workbook`` port on a Google spreadsheet."""
 
-    def __init__(self, config: WorkbookConfig) -> None:
+    accounts = True  # shared with people's Google accounts
+
+    def __init__(self, config: WorkbookConfig, sharing: str | None = None) -> None:
         self.config = config
+        self.sharing = sharing  # None | "read" (check) | "write" (init --share)
         self.spreadsheet_id = config.spreadsheet or ""
         self.location = f"https://docs.google.com/spreadsheets/d/{self.spreadsheet_id}/edit"
         self.title = ""
         self._identity: Identity | None = None
         self._client: gspread.Client | None = None
         self._meta: dict[str, Json] = {}  # title -> sheet entry (properties, protectedRanges)
+        self._guards: dict[str, guard.TabGuard] = {}
         self._grids: dict[str, Grid] = {}  # what the last read saw, for the people-win check
         self._ready = False
         self.run_id = uuid.uuid4().hex[:8]
-        self._locks: dict[str, int] = {}  # tab -> id of the lock this run holds on it
-        self._stale: list[int] = []  # locks left behind by a run that died
-        self._busy: str | None = None  # another run's live lock
+        self._locks = guard.LockState()
 
     # --- plumbing ---------------------------------------------------------------------------
 
     @property
     def identity(self) -> Identity:
         if self._identity is None:
-            self._identity = load_credentials(self.config)
+            extra = {
+                "read": (drive.LIST_SCOPE,),
+                "write": (drive.LIST_SCOPE, drive.SHARE_SCOPE),
+            }.get(self.sharing or "", ())
+            self._identity = load_credentials(self.config, extra)
         return self._identity
 
     @property
@@ -141,14 +159,14 @@ class GoogleWorkbook:
         tb: TracebackType | None,
     ) -> None:
         self._grids = {}
-        if self._locks:  # the command stopped before its write: give the tabs back
-            unlock = [self._unlock(i) for i in self._locks.values()]
+        if self._locks.ours:  # the command stopped before its write: give the tabs back
+            unlock = [guard.unlock_request(i) for i in self._locks.ours.values()]
             # best effort: the next run removes a stale lock, and `check` shows it
             with contextlib.suppress(
                 APIError, requests.RequestException, GoogleAuthError, SheetsyncError
             ):
                 self._post({"requests": unlock})
-            self._locks = {}
+            self._locks.ours = {}
 
     def _load_metadata(self) -> None:
         """The tab list, sizes and protection: the request gspread makes on opening a
@@ -160,32 +178,21 @@ class GoogleWorkbook:
         raw = self._call(self.http.fetch_sheet_metadata, self.spreadsheet_id, params)
         self.title = raw.get("properties", {}).get("title", "")
         self._meta = {s["properties"]["title"]: s for s in raw.get("sheets", [])}
-        self._locks, self._stale, self._busy = {}, [], None
-        now = datetime.now(timezone.utc)
-        for title, entry in self._meta.items():
-            for prot in entry.get("protectedRanges", []):
-                parts = str(prot.get("description", "")).split()
-                if " ".join(parts[:2]) != LOCK_NOTE or len(parts) < 4:
-                    continue
-                try:
-                    since = datetime.fromisoformat(parts[3])
-                except ValueError:
-                    since = now - LOCK_STALE
-                if parts[2] == self.run_id:
-                    self._locks[title] = int(prot["protectedRangeId"])
-                elif now - since < LOCK_STALE:
-                    self._busy = f"another sheetsync run has been writing since {parts[3]}"
-                else:
-                    self._stale.append(int(prot["protectedRangeId"]))
+        self._guards = guard.read_guards(self._meta)
+        self._locks = guard.read_locks(self._meta, self.run_id, datetime.now(timezone.utc))
 
     def locks(self) -> dict[str, str]:
         """Tabs locked by a sheetsync write, live or left behind: for ``check``."""
         out: dict[str, str] = {}
         for title, entry in self._meta.items():
             for prot in entry.get("protectedRanges", []):
-                if str(prot.get("description", "")).startswith(LOCK_NOTE):
+                if guard.is_lock(prot):
                     out[title] = str(prot["description"])
         return out
+
+    def protections(self) -> dict[str, str]:
+        """What protects each tab, in words: for ``check``."""
+        return {t: guard.protection_note(g, self.account) for t, g in self._guards.items()}
 
     def _sheet_id(self, title: str) -> int:
         return int(self._meta[title]["properties"].get("sheetId", 0))
@@ -208,7 +215,25 @@ class GoogleWorkbook:
         ledger = grids.get(LEDGER_TAB, [])[1:]
         self._grids = {t: grids[t] for t in tabs if t in grids}
         self._ready = True
-        return Snapshot(True, list(self._meta), dict(self._grids), ledger)
+        blocked = {
+            title: line
+            for title, g in self._guards.items()
+            if (line := guard.blocked_line(g, self.account))
+        }
+        return Snapshot(True, list(self._meta), dict(self._grids), ledger, blocked)
+
+    # --- who may edit the file ---------------------------------------------------------------
+
+    def access(self, people: Sequence[str]) -> Access:
+        """Which of ``people`` cannot edit the spreadsheet (Drive permissions)."""
+        try:
+            return drive.access(self.http.request, self.spreadsheet_id, people)
+        except (APIError, requests.RequestException, GoogleAuthError) as exc:
+            return Access(unknown=str(explain(exc, self.spreadsheet_id, self.identity)))
+
+    def share(self, people: Sequence[str], notify: bool) -> list[Shared]:
+        """Share the spreadsheet, as an editor, with each of ``people`` who cannot edit it."""
+        return list(self._call(drive.share, self.http.request, self.spreadsheet_id, people, notify))
 
     # --- writing ----------------------------------------------------------------------------
 
@@ -218,12 +243,57 @@ class GoogleWorkbook:
         if not self._ready:
             raise WorkbookError(f"{self.location}: internal: write without a read first")
         self._ready = False
-        if self._busy:
+        if self._locks.busy:
             raise WorkbookBusy(
-                f"{self.location}: {self._busy}; nothing was written, run again in a few minutes"
+                f"{self.location}: {self._locks.busy}; nothing was written, run again in a "
+                "few minutes"
             )
+        if not plan.changes_content and not self._protection_requests(plan):
+            return  # every tab is protected as it should be
+        self._refuse_blocked(plan)
         self._hold(plan)
         token = uuid.uuid4().hex[:12]
+        body = self._body(plan, token)
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                self._post(body, timeout=WRITE_TIMEOUT)
+                self._locks.ours, self._locks.stale = {}, {}
+                return
+            except APIError as exc:
+                if not 400 <= exc.response.status_code < 500:
+                    failure: Exception = exc  # a 5xx: it may or may not have landed
+                elif attempt > 1 and self._landed_or_none(token):
+                    # sent again after an answer that never came, and refused because
+                    # the first one landed meanwhile (its locks are gone)
+                    self._locks.ours, self._locks.stale = {}, {}
+                    return
+                elif self._forget_missing_lock(exc):
+                    body = self._body(plan, token)  # a dead run's lock a person removed
+                    continue
+                else:
+                    raise self._refused(exc, body) from None
+            except requests.RequestException as exc:
+                failure = exc  # the answer was lost: it may or may not have landed
+            except GoogleAuthError as exc:
+                raise explain(exc, self.spreadsheet_id, self.identity) from None
+            landed = self._landed_or_none(token)
+            if landed is None:
+                raise GoogleUnavailable(
+                    f"{self.location}: the answer to the write was lost ({describe(failure)}) "
+                    "and Google cannot be asked whether it landed; run the command again, "
+                    "it picks up from what the spreadsheet holds"
+                ) from None
+            if landed:
+                self._locks.ours, self._locks.stale = {}, {}
+                return
+            if attempt == WRITE_ATTEMPTS:
+                raise GoogleUnavailable(
+                    f"{self.location}: the write failed {attempt} times ({describe(failure)}); "
+                    "nothing was written, run the command again"
+                )
+            RetryingHTTPClient.sleep(RetryingHTTPClient.policy.delay(attempt))
+
+    def _body(self, plan: WritePlan, token: str) -> Json:
         body = {"requests": self._requests(plan, token)}
         size = len(encoded(body))
         if size > MAX_BODY:
@@ -232,37 +302,7 @@ class GoogleWorkbook:
                 "Google accepts in one request; nothing was written. Split the team into "
                 "smaller teams in the config (each with its own spreadsheet)"
             )
-        for attempt in range(1, WRITE_ATTEMPTS + 1):
-            if attempt > 1 and not self._locks:
-                self._check_unchanged(plan)
-            try:
-                self._post(body)
-                self._locks, self._stale = {}, []
-                return
-            except APIError as exc:
-                if 400 <= exc.response.status_code < 500:
-                    raise self._refused(explain(exc, self.spreadsheet_id, self.identity)) from None
-                failure: Exception = exc  # a 5xx: it may or may not have landed
-            except requests.RequestException as exc:
-                failure = exc  # the answer was lost: it may or may not have landed
-            except GoogleAuthError as exc:
-                raise explain(exc, self.spreadsheet_id, self.identity) from None
-            try:
-                if self._landed(token):
-                    self._locks, self._stale = {}, []
-                    return
-            except SheetsyncError:
-                raise GoogleUnavailable(
-                    f"{self.location}: the answer to the write was lost ({describe(failure)}) "
-                    "and Google cannot be asked whether it landed; run the command again, "
-                    "it picks up from what the spreadsheet holds"
-                ) from None
-            if attempt == WRITE_ATTEMPTS:
-                raise GoogleUnavailable(
-                    f"{self.location}: the write failed {attempt} times ({describe(failure)}); "
-                    "nothing was written, run the command again"
-                )
-            RetryingHTTPClient.sleep(RetryingHTTPClient.policy.delay(attempt))
+        return body
 
     def link(self, tab: str) -> str:
         gid = self._sheet_id(tab) if tab in self._meta else 0
@@ -273,6 +313,10 @@ class GoogleWorkbook:
         readers of the ledger ignore, so it is retried on any failure."""
         if LEDGER_TAB not in self._meta:
             self._load_metadata()
+        blocked = self._guards.get(LEDGER_TAB)
+        line = guard.blocked_line(blocked, self.account) if blocked else None
+        if line:
+            raise WorkbookError(f"{line}; nothing was sent")
         ids = {t: self._sheet_id(t) for t in self._meta}
         body = {"requests": [self._append(LEDGER_TAB, ids, rows)]}
         for attempt in range(1, WRITE_ATTEMPTS + 1):
@@ -281,91 +325,158 @@ class GoogleWorkbook:
                 return
             except (APIError, requests.RequestException, GoogleAuthError) as exc:
                 status = exc.response.status_code if isinstance(exc, APIError) else 0
-                if attempt == WRITE_ATTEMPTS or 400 <= status < 500:
+                if 400 <= status < 500:
+                    raise self._refused(exc, body) from None  # type: ignore[arg-type]
+                if attempt == WRITE_ATTEMPTS:
                     raise explain(exc, self.spreadsheet_id, self.identity) from None
             RetryingHTTPClient.sleep(RetryingHTTPClient.policy.delay(attempt))
 
-    def _post(self, body: Json, fields: str | None = None) -> Json:
+    def _post(
+        self, body: Json, fields: str | None = None, timeout: tuple[float, float] | None = None
+    ) -> Json:
         """One ``spreadsheets.batchUpdate``, sent as compact JSON."""
         url = f"https://sheets.googleapis.com/v4/spreadsheets/{self.spreadsheet_id}:batchUpdate"
         params = {"fields": fields} if fields else None
         headers = {"Content-Type": "application/json"}
-        response = self.http.request(
-            "post", url, params=params, data=encoded(body), headers=headers
-        )
+        http = self.http
+        before = http.timeout
+        http.timeout = timeout or before
+        try:
+            response = http.request("post", url, params=params, data=encoded(body), headers=headers)
+        finally:
+            http.timeout = before
         answer: Json = response.json()
         return answer
 
-    def _refused(self, exc: SheetsyncError) -> SheetsyncError:
-        text = str(exc)
+    def _refused(self, exc: APIError, body: Json) -> SheetsyncError:
+        """A 4xx for a write, in one line: the tab it concerns, where Google says."""
+        text = str(exc.error.get("message", ""))
         if "already exists" in text:
             return ConcurrentEdit(
                 f"{self.location}: a tab was added while sheetsync was running; nothing was "
                 "written, run the command again"
             )
-        return exc
+        if "protected cell" in text:
+            title = self._tab_of_request(text, body)
+            where = f"tab '{title}'" if title else "a tab of the spreadsheet"
+            who = self.account or "the account in the token file"
+            return WorkbookError(
+                f"{where} is protected and {who} is not one of the people who may edit it "
+                "(only the protection's editors and the spreadsheet's owner may); add "
+                f"{who} to it in Data > Protect sheets and ranges, or remove it; nothing "
+                "was written"
+            )
+        return explain(exc, self.spreadsheet_id, self.identity)
+
+    def _tab_of_request(self, message: str, body: Json) -> str | None:
+        """The tab the ``i``-th request of ``body`` works on, from Google's
+        ``Invalid requests[i].kind: ...``."""
+        m = _REQUEST_INDEX.search(message)
+        requests_ = body.get("requests", [])
+        if not m or int(m.group(1)) >= len(requests_):
+            return None
+        text = json.dumps(requests_[int(m.group(1))])
+        found = re.search(r'"sheetId": (\d+)', text)
+        if found is None:
+            return None
+        by_id = {self._sheet_id(t): t for t in self._meta}
+        return by_id.get(int(found.group(1)))
+
+    def _forget_missing_lock(self, exc: APIError) -> bool:
+        """The write named a lock that is gone. A dead run's lock a person removed:
+        write without it. This run's own lock a person removed: the tab may have
+        changed, so plan again (``ConcurrentEdit``)."""
+        m = _MISSING_PROTECTION.search(str(exc.error.get("message", "")))
+        if not m:
+            return False
+        gone = int(m.group(1))
+        if gone in self._locks.stale:
+            del self._locks.stale[gone]
+            return True
+        for title, lock_id in list(self._locks.ours.items()):
+            if lock_id == gone:
+                del self._locks.ours[title]
+                raise ConcurrentEdit(
+                    f"'{title}': the lock sheetsync put on it was removed while it ran; "
+                    "nothing was written",
+                    (title,),
+                )
+        return False
+
+    def _refuse_blocked(self, plan: WritePlan) -> None:
+        """A tab this write would change, protected against sheetsync: one line,
+        before anything is sent."""
+        touched = [layout.title for layout in plan.replace]
+        if plan.history:
+            touched.append(HISTORY_TAB)
+        touched.append(LEDGER_TAB)
+        for title in touched:
+            line = (
+                guard.blocked_line(self._guards[title], self.account)
+                if (title in self._guards)
+                else None
+            )
+            if line:
+                raise WorkbookError(f"{line}; nothing was written")
 
     def _hold(self, plan: WritePlan) -> None:
-        """People win. Lock the tabs about to be overwritten (a protected range only
-        this service account may edit) and, in the same request, read them back: an
-        edit made before the lock shows in what comes back, and one after it is
-        refused by Google, so none is lost. The write removes the locks. Without a
-        service account (a person's own token) the tabs are re-read instead."""
-        if not self.identity.email:
-            self._check_unchanged(plan)
-            return
+        """People win. Lock the tabs about to be overwritten, and the ledger (a
+        protected range only this account may edit) and, in the same request, read
+        the overwritten ones back: an edit made before the lock shows in what comes
+        back, and one after it is refused by Google, so none is lost. The write
+        removes the locks; that it removes them also keeps a write sent twice from
+        landing twice."""
         titles = [
             layout.title
             for layout in plan.replace
-            if layout.title in self._grids and layout.title not in self._locks
+            if layout.title in self._grids and layout.title not in self._locks.ours
         ]
-        if not titles:
+        locked = titles + (
+            [LEDGER_TAB]
+            if LEDGER_TAB in self._guards and LEDGER_TAB not in self._locks.ours
+            else []
+        )
+        if not locked:
             return
         at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         note = f"{LOCK_NOTE} {self.run_id} {at} (a sheetsync write in progress)"
-        body = {
+        taken = guard.protection_ids(self._meta)
+        ids: dict[str, int] = {}
+        for t in locked:
+            ids[t] = guard.lock_id(self.run_id, t, taken)
+            taken.add(ids[t])
+        body: Json = {
             "requests": [
-                {
-                    "addProtectedRange": {
-                        "protectedRange": {
-                            "range": {"sheetId": self._sheet_id(t)},
-                            "description": note,
-                            "warningOnly": False,
-                            "editors": {"users": [self.identity.email]},
-                        }
-                    }
-                }
-                for t in titles
-            ],
-            "includeSpreadsheetInResponse": True,
-            "responseRanges": [quoted(t) for t in titles],
-            "responseIncludeGridData": True,
+                guard.lock_request(self._guards[t], note, self.account, ids[t]) for t in locked
+            ]
         }
         lock_ids = "replies.addProtectedRange.protectedRange.protectedRangeId"
-        fields = f"{lock_ids},updatedSpreadsheet.{GRID_FIELDS}"
+        fields = lock_ids
+        if titles:
+            body["includeSpreadsheetInResponse"] = True
+            body["responseRanges"] = [quoted(t) for t in titles]
+            body["responseIncludeGridData"] = True
+            fields += f",updatedSpreadsheet.{GRID_FIELDS}"
         try:
             answer = self._post(body, fields)
         except (APIError, requests.RequestException) as exc:
             if isinstance(exc, APIError) and 400 <= exc.response.status_code < 500:
-                raise explain(exc, self.spreadsheet_id, self.identity) from None
-            raise ConcurrentEdit(  # unknown whether the locks landed: read again
+                # Google refuses an id that exists (Sheets reference); its words for
+                # that are not documented, so the id itself is looked for too
+                text = str(exc.error.get("message", ""))
+                if "already exists" not in text and not any(str(i) in text for i in ids.values()):
+                    raise self._refused(exc, body) from None
+            # unknown whether the locks landed, or an earlier try landed meanwhile (its
+            # ids exist): read again, and take up the locks that are there
+            raise ConcurrentEdit(
                 f"{self.location}: locking the tabs failed ({describe(exc)})"
             ) from None
-        for title, reply in zip(titles, answer.get("replies", []), strict=False):
-            self._locks[title] = int(
+        for title, reply in zip(locked, answer.get("replies", []), strict=False):
+            self._locks.ours[title] = int(
                 reply["addProtectedRange"]["protectedRange"]["protectedRangeId"]
             )
-        self._refuse_changed(titles, grids_of(answer.get("updatedSpreadsheet", {})))
-
-    @staticmethod
-    def _unlock(lock_id: int) -> Json:
-        return {"deleteProtectedRange": {"protectedRangeId": lock_id}}
-
-    def _check_unchanged(self, plan: WritePlan) -> None:
-        """People win: re-read the tabs about to be overwritten, just before the write."""
-        titles = [layout.title for layout in plan.replace if layout.title in self._grids]
         if titles:
-            self._refuse_changed(titles, self._read_grids(titles))
+            self._refuse_changed(titles, grids_of(answer.get("updatedSpreadsheet", {})))
 
     def _refuse_changed(self, titles: Sequence[str], now: dict[str, Grid]) -> None:
         """``ConcurrentEdit`` naming each tab whose values differ from our read."""
@@ -377,15 +488,18 @@ class GoogleWorkbook:
                 changed,
             )
 
-    def _landed(self, token: str) -> bool:
+    def _landed_or_none(self, token: str) -> bool | None:
         """Did the write with this id land? Its ``write`` row in the ledger says so
-        (the ledger may itself have been created by that write)."""
+        (the ledger may itself have been created by that write). None: Google
+        cannot be asked."""
         try:
             ledger = self._read_grids([LEDGER_TAB]).get(LEDGER_TAB, [])
         except WorkbookError as exc:
             if "Unable to parse range" in str(exc):
                 return False  # no ledger tab: the write that creates it did not land
-            raise
+            return None
+        except SheetsyncError:
+            return None
         return any(row and row[0] == "write" and str(row[-1]).endswith(token) for row in ledger)
 
     def _requests(self, plan: WritePlan, token: str) -> list[Json]:
@@ -400,13 +514,27 @@ class GoogleWorkbook:
                 out += self._replace(layout, ids[layout.title])
             else:
                 out += self._add(layout, ids, taken)
+        out += self._protection_requests(plan)
         if plan.history:
             out.append(self._append(HISTORY_TAB, ids, plan.history))
         ledger = list(plan.ledger)
         at = next((str(row[3]) for row in ledger if len(row) > 3), "")
         ledger.append(["write", "", "", at, f"{len(out)} changes; id {token}"])
         out.append(self._append(LEDGER_TAB, ids, ledger))
-        out += [self._unlock(i) for i in [*self._locks.values(), *self._stale]]
+        locks = [*self._locks.ours.values(), *self._locks.stale]
+        out += [guard.unlock_request(i) for i in locks]
+        return out
+
+    def _protection_requests(self, plan: WritePlan) -> list[Json]:
+        """sheetsync's protection put back on its existing tabs that lost it (not on
+        a tab protected against sheetsync: that one is a person's to open)."""
+        out: list[Json] = []
+        for layout in plan.protect:
+            tab = self._guards.get(layout.title)
+            if tab is not None and not tab.refusing:
+                out += guard.protect_requests(
+                    tab, tab.sheet_id, layout.editors, self.account, add_missing=True
+                )
         return out
 
     def _add(self, layout: SheetLayout, ids: dict[str, int], taken: set[int]) -> list[Json]:
@@ -416,7 +544,7 @@ class GoogleWorkbook:
         out: list[Json] = [{"addSheet": {"properties": cells.sheet_properties(sheet_id, layout)}}]
         out += cells.content_requests(sheet_id, layout, clear=False)
         out += [cells.chart_request(sheet_id, c) for c in layout.charts]
-        out += self._protect(layout, sheet_id, existing=[])
+        out += guard.protect_requests(None, sheet_id, layout.editors, self.account, True)
         return out
 
     def _replace(self, layout: SheetLayout, sheet_id: int) -> list[Json]:
@@ -430,10 +558,10 @@ class GoogleWorkbook:
             f"gridProperties.{f}"
             for f in ("rowCount", "columnCount", "frozenRowCount", "frozenColumnCount")
         )
-        fields += ",hidden"
         if layout.tab_color:
             fields += ",tabColorStyle"
         props.pop("title")
+        props.pop("hidden", None)  # whether a tab shows is the people's choice
         out: list[Json] = [{"updateSheetProperties": {"properties": props, "fields": fields}}]
         out += [  # the old page's conditional formats go; the layout brings its own
             {"deleteConditionalFormatRule": {"sheetId": sheet_id, "index": 0}}
@@ -445,42 +573,10 @@ class GoogleWorkbook:
             for chart in entry.get("charts", [])
         ]
         out += [cells.chart_request(sheet_id, c) for c in layout.charts]
-        out += self._protect(layout, sheet_id, entry.get("protectedRanges", []))
+        out += guard.protect_requests(
+            self._guards.get(layout.title), sheet_id, layout.editors, self.account, False
+        )
         return out
-
-    def _protect(self, layout: SheetLayout, sheet_id: int, existing: list[Json]) -> list[Json]:
-        """Whole-tab protection: the layout's editors and this service account."""
-        if not layout.editors:
-            return []
-        users = sorted({*layout.editors, *([self.identity.email] if self.identity.email else [])})
-        ours = [p for p in existing if str(p.get("description", "")).startswith(PROTECTION_NOTE)]
-        if ours:
-            current = sorted(ours[0].get("editors", {}).get("users", []))
-            if current == users:
-                return []
-            return [
-                {
-                    "updateProtectedRange": {
-                        "protectedRange": {
-                            "protectedRangeId": ours[0]["protectedRangeId"],
-                            "editors": {"users": users},
-                        },
-                        "fields": "editors",
-                    }
-                }
-            ]
-        return [
-            {
-                "addProtectedRange": {
-                    "protectedRange": {
-                        "range": {"sheetId": sheet_id},
-                        "description": PROTECTION_NOTE + f"only {', '.join(users)} may edit",
-                        "warningOnly": False,
-                        "editors": {"users": users},
-                    }
-                }
-            }
-        ]
 
     def _append(self, title: str, ids: dict[str, int], rows: Grid) -> Json:
         if title not in ids:

@@ -154,9 +154,11 @@ class Identity:
     source: Path
 
 
-def load_credentials(config: WorkbookConfig) -> Identity:
+def load_credentials(config: WorkbookConfig, extra_scopes: tuple[str, ...] = ()) -> Identity:
     """Credentials from a service-account key or an authorized-user token file.
-    Errors name the file and never quote its content."""
+    A service account asks for ``extra_scopes`` too (Drive, for the commands that
+    look at sharing); a person's token keeps what they consented to. Errors name
+    the file and never quote its content."""
     from google.oauth2 import credentials as user_credentials
     from google.oauth2 import service_account
 
@@ -172,7 +174,8 @@ def load_credentials(config: WorkbookConfig) -> Identity:
     kind = info.get("type") if isinstance(info, dict) else None
     try:
         if kind == "service_account":
-            sa = service_account.Credentials.from_service_account_info(info, scopes=SCOPES)  # type: ignore[no-untyped-call]
+            scopes = (*SCOPES, *extra_scopes)
+            sa = service_account.Credentials.from_service_account_info(info, scopes=scopes)  # type: ignore[no-untyped-call]
             return Identity(sa, sa.service_account_email, path)
         if kind == "authorized_user":
             user = user_credentials.Credentials.from_authorized_user_info(info, scopes=SCOPES)  # type: ignore[no-untyped-call]
@@ -189,6 +192,12 @@ def load_credentials(config: WorkbookConfig) -> Identity:
 
 
 # --- errors -------------------------------------------------------------------------------
+
+
+def _reason(exc: APIError) -> str:
+    """Drive's ``errors[0].reason``, where the answer has one."""
+    errors = exc.error.get("errors") or [{}]
+    return str(errors[0].get("reason", "")) if isinstance(errors, list) else ""
 
 
 def describe(exc: BaseException) -> str:
@@ -231,12 +240,26 @@ def explain(exc: BaseException, sheet_id: str, identity: Identity) -> SheetsyncE
         if status == 403 and ("has not been used" in message or "is disabled" in message):
             m = _PROJECT.search(message)
             project = m.group(1) if m else "<your project>"
+            api, host = ("Drive", "drive") if "drive" in message.lower() else ("Sheets", "sheets")
             return WorkbookError(
-                "the Google Sheets API is not enabled for project "
+                f"the Google {api} API is not enabled for project "
                 f"{project}: enable it at https://console.developers.google.com/apis/api/"
-                f"sheets.googleapis.com/overview?project={project} and run again"
+                f"{host}.googleapis.com/overview?project={project} and run again"
             )
-        if status == 403 and "protected cell" in message:
+        if status == 403 and "insufficient authentication scopes" in message:
+            return WorkbookError(
+                f"{identity.source}: these credentials were not granted Google Drive access, "
+                "which seeing and changing who may open the spreadsheet needs; use a "
+                "service-account key (sheetsync asks for the scope itself), or sign in again "
+                "allowing Drive"
+            )
+        if status == 403 and _reason(exc) == "insufficientFilePermissions":
+            return WorkbookError(
+                f"only the spreadsheet's owner (or its editors, where the owner lets them "
+                f"share) may see and change who has access, and {who} may not: ask the owner "
+                "to share it, or to let editors share (Share > Settings)"
+            )
+        if status in (400, 403) and "protected cell" in message:
             return WorkbookError(
                 f"a tab of spreadsheet {sheet_id} is protected and {who} is not one of its "
                 "editors; add it in Data > Protect sheets and ranges, or remove that protection"

@@ -31,6 +31,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from sheetsync.adapters.filelock import FileLock, office_lock
 from sheetsync.adapters.xlsx_history import HeldHistory, hold_history, put_back, read_rows, rows_xml
+from sheetsync.domain.access import Access, Shared
 from sheetsync.domain.layout import Chart, SheetLayout, Style
 from sheetsync.domain.page import cell_name
 from sheetsync.domain.plan import Grid, Snapshot, WritePlan
@@ -201,6 +202,8 @@ def _grid(ws: Worksheet) -> Grid:
 class XlsxWorkbook:
     """The ``Workbook`` port on a local ``.xlsx`` file."""
 
+    accounts = False  # who may edit a local file is the file system's business
+
     def __init__(self, path: Path, lock_wait: float = 10.0) -> None:
         self.path = path
         self.location = str(path)
@@ -274,8 +277,17 @@ class XlsxWorkbook:
     def locks(self) -> dict[str, str]:
         return {}  # a local file is locked as a whole, by the lock file beside it
 
+    def protections(self) -> dict[str, str]:
+        return {}  # who may edit a local file is the file system's business
+
+    def access(self, people: Sequence[str]) -> Access | None:
+        return None
+
+    def share(self, people: Sequence[str], notify: bool) -> list[Shared]:
+        return []
+
     def write(self, plan: WritePlan) -> None:
-        if plan.empty:
+        if not plan.changes_content:  # a local file has no tab protection to put back
             return
         if not self._ready:
             raise WorkbookError(f"{self.path}: internal: write without a read first")

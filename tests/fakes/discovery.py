@@ -1,4 +1,4 @@
-"""Google's published Sheets v4 discovery document as a request checker.
+"""Google's published discovery documents (Sheets v4, Drive v3) as request checkers.
 
 The fake Sheets API runs every request body and query through this before acting
 on it, so a request the real API would reject (an unknown field, a wrong type, two
@@ -28,18 +28,16 @@ class SchemaViolation(AssertionError):
 
 
 @cache
-def load_document() -> dict[str, Any]:
+def load_document(name: str = "sheets.v4") -> dict[str, Any]:
     import googleapiclient
 
-    path = (
-        Path(googleapiclient.__file__).parent / "discovery_cache" / "documents" / "sheets.v4.json"
-    )
+    path = Path(googleapiclient.__file__).parent / "discovery_cache" / "documents" / f"{name}.json"
     return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 
 class Discovery:
-    def __init__(self, document: dict[str, Any] | None = None) -> None:
-        self.doc = document or load_document()
+    def __init__(self, document: dict[str, Any] | None = None, name: str = "sheets.v4") -> None:
+        self.doc = document or load_document(name)
         self.schemas: dict[str, Any] = self.doc["schemas"]
         self.methods: dict[str, dict[str, Any]] = {}
         self._collect(self.doc.get("resources", {}))
@@ -138,5 +136,7 @@ class Discovery:
             for v in values:
                 if "enum" in spec and v not in spec["enum"]:
                     raise SchemaViolation(f"{method_id}: {key}='{v}' is not one of {spec['enum']}")
-                if spec.get("type") == "boolean" and v not in ("true", "false"):
+                # Google reads booleans in any case: gspread sends ``False``
+                # (WorksheetTest.test_format in the recordings, answered 200)
+                if spec.get("type") == "boolean" and v.lower() not in ("true", "false"):
                     raise SchemaViolation(f"{method_id}: {key}='{v}' is not true or false")

@@ -12,8 +12,9 @@ Mask = dict[str, "Mask"]  # an empty mask keeps the whole value
 
 
 def parse_mask(text: str) -> Mask:
-    mask, rest = _parse(text.replace(" ", ""), 0)
-    if rest != len(text.replace(" ", "")):
+    text = text.replace(" ", "").replace("/", ".")  # Google takes ``a/b`` for ``a.b``
+    mask, rest = _parse(text, 0)
+    if rest != len(text):
         raise ValueError(f"Invalid field selection {text}")
     return mask
 
