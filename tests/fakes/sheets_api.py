@@ -549,6 +549,12 @@ class FakeSheetsApi:
             entry: Json = {"properties": s.properties()}
             if s.merges:
                 entry["merges"] = [dict(m) for m in s.merges]
+            if s.basic_filter:
+                entry["basicFilter"] = json.loads(json.dumps(s.basic_filter))
+            for kind, key in (("ROWS", "rowGroups"), ("COLUMNS", "columnGroups")):
+                groups = [g for g in s.groups if g["range"]["dimension"] == kind]
+                if groups:
+                    entry[key] = json.loads(json.dumps(groups))
             if s.conditional:
                 entry["conditionalFormats"] = json.loads(json.dumps(s.conditional))
             prot = [

@@ -128,6 +128,9 @@ class Sheet:
     merges: list[Json] = field(default_factory=list)  # GridRanges
     hidden_rows: set[int] = field(default_factory=set)
     hidden_cols: set[int] = field(default_factory=set)
+    groups: list[Json] = field(default_factory=list)  # DimensionGroups, as answered
+    grouped: set[str] = field(default_factory=set)  # "ROWS", "COLUMNS" ever grouped
+    basic_filter: Json | None = None
 
     def properties(self) -> Json:
         """As ``spreadsheets.get`` shows them: ``sheetId`` even when 0, false and
@@ -139,6 +142,11 @@ class Sheet:
             grid["frozenColumnCount"] = self.frozen_cols
         if self.hide_gridlines:
             grid["hideGridlines"] = True
+        # once a sheet had a group, its controls' place shows (test_group_rows)
+        if "ROWS" in self.grouped:
+            grid["rowGroupControlAfter"] = True
+        if "COLUMNS" in self.grouped:
+            grid["columnGroupControlAfter"] = True
         props: Json = {
             "sheetId": self.sheet_id,
             "title": self.title,

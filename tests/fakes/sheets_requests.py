@@ -594,6 +594,144 @@ class BatchUpdate:
             rule["ranges"] = [r for r in rule.get("ranges", []) if not empty(r)]
         sheet.conditional = [rule for rule in sheet.conditional if rule.get("ranges")]
 
+    def do_addDimensionGroup(self, args: Json) -> Json:
+        """A group of rows or columns (``WorksheetTest.test_group_rows``): the reply
+        lists the sheet's groups, sheet id left out."""
+        sheet, rows, start, end = self._dimension(args["range"])
+        kind = "ROWS" if rows else "COLUMNS"
+        self.book.check_cells(self.caller, sheet)
+        rng = {"dimension": kind, "startIndex": start, "endIndex": end}
+        depth = 1 + sum(
+            1
+            for g in sheet.groups
+            if g["range"]["dimension"] == kind
+            and g["range"]["startIndex"] <= start
+            and end <= g["range"]["endIndex"]
+        )
+        sheet.groups.append({"range": rng, "depth": depth})
+        sheet.grouped.add(kind)
+        mine = [g for g in sheet.groups if g["range"]["dimension"] == kind]
+        return {"addDimensionGroup": {"dimensionGroups": copy.deepcopy(mine)}}
+
+    def do_deleteDimensionGroup(self, args: Json) -> Json:
+        sheet, rows, start, end = self._dimension(args["range"])
+        kind = "ROWS" if rows else "COLUMNS"
+        self.book.check_cells(self.caller, sheet)
+        for g in sheet.groups:
+            r = g["range"]
+            if (r["dimension"], r["startIndex"], r["endIndex"]) == (kind, start, end):
+                sheet.groups.remove(g)
+                break
+        else:
+            raise bad(f"No dimension group at {kind} {start}:{end}.")
+        mine = [g for g in sheet.groups if g["range"]["dimension"] == kind]
+        return {"deleteDimensionGroup": {"dimensionGroups": mine} if mine else {}}
+
+    def do_sortRange(self, args: Json) -> None:
+        """Rows of the range in the order of ``sortSpecs``: numbers before text before
+        booleans, text without regard to case, blanks last (``test_sort``)."""
+        sheet = self.sheet(args["range"].get("sheetId"))
+        box = self.box(sheet, args["range"])
+        self.book.check_cells(self.caller, sheet, Span(box.r0, box.r1, box.c0, box.c1))
+        rows = [
+            {c: sheet.cells.pop((r, c)) for c in range(box.c0, box.c1) if (r, c) in sheet.cells}
+            for r in range(box.r0, box.r1)
+        ]
+
+        def key(value: Any) -> tuple[int, Any]:
+            if value is None:
+                return (3, 0)
+            if isinstance(value, bool):
+                return (2, value)
+            if isinstance(value, int | float):
+                return (0, value)
+            return (1, str(value).casefold())
+
+        for spec in reversed(args.get("sortSpecs") or []):
+            col = box.c0 + int(spec.get("dimensionIndex", 0))
+            descending = spec.get("sortOrder") == "DESCENDING"
+
+            def value(row: dict[int, Json], col: int = col) -> Any:
+                entered = row.get(col, {}).get("userEnteredValue") or {}
+                return next(iter(entered.values()), None)
+
+            filled = [r for r in rows if value(r) is not None]
+            blank = [r for r in rows if value(r) is None]
+            filled.sort(key=lambda r: key(value(r)), reverse=descending)
+            rows = filled + blank
+        for i, row in enumerate(rows):
+            for c, cell in row.items():
+                sheet.cells[(box.r0 + i, c)] = cell
+
+    def do_setBasicFilter(self, args: Json) -> None:
+        """A sheet's filter; a range with no bounds is answered with the grid's
+        (``WorksheetTest.test_basic_filters``)."""
+        flt = copy.deepcopy(args.get("filter") or {})
+        sheet = self.sheet((flt.get("range") or {}).get("sheetId"))
+        self.book.check_cells(self.caller, sheet)
+        box = self.box(sheet, flt.get("range") or {})
+        flt["range"] = {
+            "startRowIndex": box.r0,
+            "endRowIndex": box.r1,
+            "startColumnIndex": box.c0,
+            "endColumnIndex": box.c1,
+        }
+        if sheet.sheet_id:
+            flt["range"] = {"sheetId": sheet.sheet_id, **flt["range"]}
+        sheet.basic_filter = flt
+
+    def do_clearBasicFilter(self, args: Json) -> None:
+        sheet = self.sheet(args.get("sheetId"))
+        self.book.check_cells(self.caller, sheet)
+        sheet.basic_filter = None
+
+    def do_copyPaste(self, args: Json) -> None:
+        """PASTE_NORMAL copies values, formats and validation; a destination larger
+        than the source repeats it (Sheets reference, CopyPasteRequest)."""
+        if args.get("pasteType", "PASTE_NORMAL") != "PASTE_NORMAL":
+            raise bad("the fake implements copyPaste with PASTE_NORMAL only")
+        src_sheet = self.sheet(args["source"].get("sheetId"))
+        src = self.box(src_sheet, args["source"])
+        dst_sheet = self.sheet(args["destination"].get("sheetId"))
+        dst = self.box(dst_sheet, args["destination"])
+        h, w = src.r1 - src.r0, src.c1 - src.c0
+        rows = max(h, (dst.r1 - dst.r0) // h * h)
+        cols = max(w, (dst.c1 - dst.c0) // w * w)
+        span = Span(dst.r0, dst.r0 + rows, dst.c0, dst.c0 + cols)
+        self.book.check_cells(self.caller, dst_sheet, span)
+        taken = {
+            (r, c): copy.deepcopy(src_sheet.cells.get((src.r0 + r % h, src.c0 + c % w)))
+            for r in range(rows)
+            for c in range(cols)
+        }
+        for (r, c), cell in taken.items():
+            key = (dst.r0 + r, dst.c0 + c)
+            if cell:
+                dst_sheet.cells[key] = cell
+            else:
+                dst_sheet.cells.pop(key, None)
+
+    def do_cutPaste(self, args: Json) -> None:
+        """The source's cells move to the destination; the source is emptied."""
+        src_sheet = self.sheet(args["source"].get("sheetId"))
+        src = self.box(src_sheet, args["source"])
+        dest = args["destination"]
+        dst_sheet = self.sheet(dest.get("sheetId"))
+        r0, c0 = dest.get("rowIndex", 0), dest.get("columnIndex", 0)
+        h, w = src.r1 - src.r0, src.c1 - src.c0
+        self.book.check_cells(self.caller, src_sheet, Span(src.r0, src.r1, src.c0, src.c1))
+        self.book.check_cells(self.caller, dst_sheet, Span(r0, r0 + h, c0, c0 + w))
+        moved = {
+            (r, c): src_sheet.cells.pop((src.r0 + r, src.c0 + c), None)
+            for r in range(h)
+            for c in range(w)
+        }
+        for (r, c), cell in moved.items():
+            if cell:
+                dst_sheet.cells[(r0 + r, c0 + c)] = cell
+            else:
+                dst_sheet.cells.pop((r0 + r, c0 + c), None)
+
     # --- protection -----------------------------------------------------------------------
 
     def _with_owner_and_caller(self, editors: Json) -> Json:
