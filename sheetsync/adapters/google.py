@@ -324,9 +324,8 @@ class GoogleWorkbook:
                 self._post(body)
                 return
             except (APIError, requests.RequestException, GoogleAuthError) as exc:
-                status = exc.response.status_code if isinstance(exc, APIError) else 0
-                if 400 <= status < 500:
-                    raise self._refused(exc, body) from None  # type: ignore[arg-type]
+                if isinstance(exc, APIError) and 400 <= exc.response.status_code < 500:
+                    raise self._refused(exc, body) from None
                 if attempt == WRITE_ATTEMPTS:
                     raise explain(exc, self.spreadsheet_id, self.identity) from None
             RetryingHTTPClient.sleep(RetryingHTTPClient.policy.delay(attempt))
