@@ -412,7 +412,7 @@ class FakeSheetsApi:
         if method == "POST" and path.endswith(":batchUpdate") and "/values" not in path:
             check("sheets.spreadsheets.batchUpdate", query)
             self.discovery.check_body("sheets.spreadsheets.batchUpdate", body)
-            out = self.batch_update(self._book(path[: -len(":batchUpdate")]), body)
+            out = self.batch_update(self._book(path[: -len(":batchUpdate")]), body, query)
             return self._masked(out, query)
         if method == "GET" and path.endswith("/values:batchGet"):
             check("sheets.spreadsheets.values.batchGet", query)
@@ -504,7 +504,8 @@ class FakeSheetsApi:
                 # a field mask that asks for grid data gets it (Sheets reference)
                 "fields" in query and re.search(r"(^|[.,(/])data([.,()/]|$)", query["fields"][0])
             ):
-                self._add_grid_data(book, out, query.get("ranges", []))
+                metadata = self._metadata_wanted(query)
+                self._add_grid_data(book, out, query.get("ranges", []), metadata)
             elif query.get("ranges"):
                 self._only_ranged(book, out, query["ranges"])
             return self._masked(out, query)
@@ -579,7 +580,19 @@ class FakeSheetsApi:
             entry for entry, s in zip(out["sheets"], book.sheets, strict=True) if s in wanted
         ]
 
-    def _add_grid_data(self, book: Spreadsheet, out: Json, ranges: list[str]) -> None:
+    @staticmethod
+    def _metadata_wanted(query: dict[str, list[str]]) -> bool:
+        """Whether the answer may show rows' and columns' metadata: not when a field
+        mask leaves it out (building it for a long History only to mask it away
+        would make the fake slow, not different)."""
+        if "fields" not in query:
+            return True
+        fields = query["fields"][0]
+        return "Metadata" in fields or re.search(r"data([,)]|$)", fields) is not None
+
+    def _add_grid_data(
+        self, book: Spreadsheet, out: Json, ranges: list[str], metadata: bool = True
+    ) -> None:
         """``data`` for each sheet named in ``ranges`` (every sheet if none): typed cells
         up to the last row that has any, ``{}`` for an empty cell; proto3 zeros omitted."""
         from tests.fakes.a1 import Box
@@ -610,14 +623,15 @@ class FakeSheetsApi:
                 data["startRow"] = box.r0
             if box.c0:
                 data["startColumn"] = box.c0
-            data["rowMetadata"] = [
-                self._dimension(sheet.row_heights, sheet.hidden_rows, r, ROW_PIXELS)
-                for r in range(box.r0, box.r1)
-            ]
-            data["columnMetadata"] = [
-                self._dimension(sheet.col_widths, sheet.hidden_cols, c, COLUMN_PIXELS)
-                for c in range(box.c0, box.c1)
-            ]
+            if metadata:
+                data["rowMetadata"] = [
+                    self._dimension(sheet.row_heights, sheet.hidden_rows, r, ROW_PIXELS)
+                    for r in range(box.r0, box.r1)
+                ]
+                data["columnMetadata"] = [
+                    self._dimension(sheet.col_widths, sheet.hidden_cols, c, COLUMN_PIXELS)
+                    for c in range(box.c0, box.c1)
+                ]
             entry.setdefault("data", []).append(data)
             if entry not in keep:
                 keep.append(entry)
@@ -646,7 +660,9 @@ class FakeSheetsApi:
 
     # --- batchUpdate ------------------------------------------------------------------------
 
-    def batch_update(self, book: Spreadsheet, body: Json) -> Json:
+    def batch_update(
+        self, book: Spreadsheet, body: Json, query: dict[str, list[str]] | None = None
+    ) -> Json:
         """All or nothing: the requests work on a copy, kept only on success."""
         if not book.can_change(self.caller):
             raise denied()
@@ -657,7 +673,10 @@ class FakeSheetsApi:
         if body.get("includeSpreadsheetInResponse"):
             updated = self.metadata(trial)
             if body.get("responseIncludeGridData"):
-                self._add_grid_data(trial, updated, body.get("responseRanges", []))
+                fields = {"fields": query["fields"]} if query and "fields" in query else {}
+                self._add_grid_data(
+                    trial, updated, body.get("responseRanges", []), self._metadata_wanted(fields)
+                )
             elif body.get("responseRanges"):
                 self._only_ranged(trial, updated, body["responseRanges"])
             out["updatedSpreadsheet"] = updated

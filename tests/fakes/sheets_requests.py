@@ -118,17 +118,26 @@ def sync_twins(fmt: Json, mask: Mask) -> None:
         del fmt["textFormat"]["foregroundColorStyle"]
 
 
+def clone(value: Any) -> Any:
+    """A copy of a JSON value (several times faster than ``copy.deepcopy``)."""
+    if isinstance(value, dict):
+        return {k: clone(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clone(v) for v in value]
+    return value
+
+
 def merge_fields(current: Json, given: Json, mask: Mask) -> None:
     """Set the masked fields of ``current`` from ``given``; a masked field absent
     from ``given`` is cleared, as the API's field masks do."""
     for key, sub in mask.items():
         if key == "*":
             current.clear()
-            current.update(copy.deepcopy(given))
+            current.update(clone(given))
             return
         if not sub or key not in given or not isinstance(given.get(key), dict):
             if key in given and given[key] is not None:
-                current[key] = copy.deepcopy(given[key])
+                current[key] = clone(given[key])
             else:
                 current.pop(key, None)
             continue
@@ -390,7 +399,7 @@ class BatchUpdate:
                 if rule is None:
                     cell.pop("dataValidation", None)
                 else:
-                    cell["dataValidation"] = copy.deepcopy(rule)
+                    cell["dataValidation"] = clone(rule)
 
     def do_mergeCells(self, args: Json) -> None:
         sheet = self.sheet(args["range"].get("sheetId"))
