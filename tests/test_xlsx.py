@@ -80,14 +80,15 @@ def test_two_runs_never_interleave(tmp_path: Path) -> None:
 
 
 def _history_body(book: Path) -> bytes:
-    import zipfile
+    from sheetsync.adapters.xlsx_history import sheet_data
+    from sheetsync.adapters.xlsx_package import Package
 
-    from sheetsync.adapters.xlsx_history import sheet_part, split_sheet
-
-    with zipfile.ZipFile(book) as z:
-        part = sheet_part(z, "History")
-        assert part is not None
-        return split_sheet(z.read(part)).body
+    pkg = Package(book.read_bytes())
+    entry = pkg.sheet("History")
+    assert entry is not None
+    xml = pkg.read(entry.part)
+    start, end = sheet_data(xml)
+    return xml[start:end]
 
 
 def test_history_rows_are_carried_through_a_write_untouched(tmp_path: Path) -> None:

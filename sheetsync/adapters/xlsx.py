@@ -1,4 +1,7 @@
-"""The local workbook: an ``.xlsx`` file read and written with openpyxl.
+"""The local workbook: an ``.xlsx`` file, edited the way a person's program edits
+it (``xlsx_package``): the parts sheetsync does not change are written back as
+they were, pages are changed in place (``xlsx_sheet``, ``xlsx_rows``), and
+History and the ledger grow by appended rows (``xlsx_history``).
 
 One command holds a lock beside the file, reads it once, and writes it once: the
 new workbook is saved to a temporary file in the same folder and renamed over the
@@ -7,40 +10,39 @@ old one, so the file on disk is always the old workbook or the new one.
 
 from __future__ import annotations
 
-import copy
-import io
 import logging
 import os
 import tempfile
 import zipfile
 from collections.abc import Sequence
-from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
-from openpyxl import Workbook as OpenpyxlWorkbook
-from openpyxl import load_workbook
-from openpyxl.chart import BarChart, LineChart, Reference
-from openpyxl.formatting.rule import Rule
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.styles.differential import DifferentialStyle
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.worksheet import Worksheet
+from lxml import etree
 
 from sheetsync.adapters.filelock import FileLock, office_lock
-from sheetsync.adapters.xlsx_history import HeldHistory, hold_history, put_back, read_rows, rows_xml
+from sheetsync.adapters.xlsx_chart import add_charts
+from sheetsync.adapters.xlsx_history import (
+    Unsupported,
+    append_rows,
+    as_grid,
+    header_cells,
+    read_rows,
+)
+from sheetsync.adapters.xlsx_package import NS, Package, q
+from sheetsync.adapters.xlsx_read import SheetReader, shared_strings
+from sheetsync.adapters.xlsx_rows import RowMover
+from sheetsync.adapters.xlsx_sheet import Sheet, new_sheet
+from sheetsync.adapters.xlsx_skeleton import new_package, styles_part
+from sheetsync.adapters.xlsx_styles import StyleBook
 from sheetsync.domain.access import Access, Shared
-from sheetsync.domain.layout import Chart, SheetLayout, Style
-from sheetsync.domain.page import cell_name
-from sheetsync.domain.plan import Grid, Snapshot, WritePlan
-from sheetsync.domain.values import CellValue, Formula
+from sheetsync.domain.layout import SheetLayout
+from sheetsync.domain.plan import Grid, PageEdit, Snapshot, WritePlan
 from sheetsync.errors import ConcurrentEdit, WorkbookBusy, WorkbookError
 
 LEDGER_TAB = "_sheetsync"
 HISTORY_TAB = "History"
-_BOOLEAN_FORMULAS = {"=TRUE()": True, "=FALSE()": False, "=TRUE": True, "=FALSE": False}
+APPEND_ONLY = (HISTORY_TAB, LEDGER_TAB)
 
 log = logging.getLogger(__name__)
 
@@ -51,152 +53,6 @@ def _stat(path: Path) -> tuple[int, int] | None:
     except FileNotFoundError:
         return None
     return (st.st_mtime_ns, st.st_size)
-
-
-def _cell_value(cell: Any) -> CellValue:
-    value = cell.value
-    if cell.data_type == "f":
-        text = str(value).replace(" ", "").upper()
-        if text in _BOOLEAN_FORMULAS:  # how LibreOffice saves a boolean cell
-            return _BOOLEAN_FORMULAS[text]
-        return Formula(str(value))
-    if isinstance(value, datetime) and value.hour == value.minute == value.second == 0:
-        return value.date()
-    if isinstance(value, str | int | float | bool | date) or value is None:
-        return value
-    return str(value)  # array formulas and other rarities: keep their text
-
-
-def set_value(cell: Any, value: CellValue) -> None:
-    """Write typed: a ``Formula`` stays a formula; any other text stays text, even
-    when it starts with ``=`` (openpyxl would otherwise store it as a formula)."""
-    if isinstance(value, Formula):
-        cell.value = value.text
-        return
-    cell.value = value
-    if isinstance(value, str) and cell.data_type == "f":
-        cell.data_type = "s"
-
-
-class _Styles:
-    """openpyxl styles, worked out once per distinct ``Style`` and workbook: the
-    first cell gets them through openpyxl (which looks each part up in the
-    workbook's tables, the slow part), the others a copy of its style indexes."""
-
-    def __init__(self) -> None:
-        self._cache: dict[Style, tuple[Font, PatternFill | None, Alignment, str]] = {}
-        self._arrays: dict[Style, Any] = {}
-
-    def apply(self, cell: Any, style: Style) -> None:
-        if style == Style():
-            return
-        done = self._arrays.get(style)
-        if done is not None:
-            cell._style = copy.copy(done)
-            return
-        parts = self._cache.get(style)
-        if parts is None:
-            font = Font(
-                bold=style.bold, italic=style.italic, size=style.size, color=style.color[1:]
-            )
-            fill = (
-                PatternFill("solid", start_color=style.fill[1:], end_color=style.fill[1:])
-                if style.fill
-                else None
-            )
-            align = Alignment(horizontal=style.align, vertical="top", wrap_text=style.wrap)
-            parts = (font, fill, align, style.number_format or "General")
-            self._cache[style] = parts
-        font, fill, align, fmt = parts
-        cell.font = font
-        if fill is not None:
-            cell.fill = fill
-        cell.alignment = align
-        cell.number_format = fmt
-        self._arrays[style] = copy.copy(cell._style)
-
-
-def _render(ws: Worksheet, layout: SheetLayout, styles: _Styles) -> None:
-    for r, row in enumerate(layout.rows, start=1):
-        for c, spec in enumerate(row, start=1):
-            if spec.value is None and spec.style == Style():
-                continue
-            cell = ws.cell(row=r, column=c)
-            set_value(cell, spec.value)
-            styles.apply(cell, spec.style)
-    for i, width in enumerate(layout.widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    if layout.freeze_rows or layout.freeze_cols:
-        ws.freeze_panes = cell_name(layout.freeze_rows + 1, layout.freeze_cols + 1)
-    if layout.hidden:
-        ws.sheet_state = "hidden"
-    if layout.tab_color:
-        ws.sheet_properties.tabColor = layout.tab_color[1:]
-    groups: dict[tuple[str, ...], list[str]] = {}
-    for v in layout.validations:
-        key = v.choices or ("TRUE", "FALSE")
-        col = get_column_letter(v.column)
-        groups.setdefault(key, []).append(f"{col}{v.first_row}:{col}{v.last_row}")
-    for choices, ranges in groups.items():
-        dv = DataValidation(type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True)
-        dv.error = f"Pick one of: {', '.join(choices)}"
-        dv.errorStyle = "warning"
-        dv.sqref = " ".join(ranges)
-        ws.add_data_validation(dv)
-    for h in layout.highlights:
-        col = get_column_letter(h.column)
-        first = f"{col}{h.first_row}"
-        text = h.text.replace('"', '""')
-        rule = Rule(
-            type="containsText",
-            operator="containsText",
-            text=h.text,
-            stopIfTrue=True,
-            dxf=DifferentialStyle(fill=PatternFill(bgColor=h.fill[1:], fill_type="solid")),
-            formula=[f'NOT(ISERROR(SEARCH("{text}",{first})))'],
-        )
-        ws.conditional_formatting.add(f"{first}:{col}{h.last_row}", rule)
-    for chart in layout.charts:
-        _add_chart(ws, chart)
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-
-
-def _add_chart(ws: Worksheet, spec: Chart) -> None:
-    """Bars on the left axis, an optional line on a right axis (openpyxl's combo)."""
-    first, last = spec.header_row, spec.last_row
-    bars = BarChart()
-    bars.type = "col"
-    bars.title = spec.title
-    bars.y_axis.title = spec.left_title
-    for col in spec.bars:
-        bars.add_data(
-            Reference(ws, min_col=col, min_row=first, max_row=last), titles_from_data=True
-        )
-    cats = Reference(ws, min_col=spec.categories, min_row=first + 1, max_row=last)
-    bars.set_categories(cats)
-    if spec.line is not None:
-        line = LineChart()
-        line.add_data(
-            Reference(ws, min_col=spec.line, min_row=first, max_row=last), titles_from_data=True
-        )
-        line.y_axis.axId = 200
-        line.y_axis.title = spec.right_title
-        line.y_axis.crosses = "max"
-        bars += line
-    bars.width, bars.height = 18, 9
-    ws.add_chart(bars, cell_name(spec.anchor_row, spec.anchor_col))
-
-
-def _grid(ws: Worksheet) -> Grid:
-    grid: Grid = []
-    for row in ws.iter_rows():
-        grid.append([_cell_value(c) for c in row])
-    while grid and all(v is None for v in grid[-1]):
-        grid.pop()
-    return grid
 
 
 class XlsxWorkbook:
@@ -210,9 +66,9 @@ class XlsxWorkbook:
         self.title = path.name
         self.account: str | None = None  # a local file is not an account
         self._lock = FileLock(path, wait=lock_wait)
-        self._wb: OpenpyxlWorkbook | None = None
+        self._pkg: Package | None = None
         self._stat: tuple[int, int] | None = None
-        self._held: HeldHistory | None = None  # History's rows, kept out of openpyxl
+        self._last_rows: dict[str, int] = {}  # append-only tab -> its last row with data
         self._ready = False  # a write needs a read of its own first
 
     def __enter__(self) -> XlsxWorkbook:
@@ -225,7 +81,7 @@ class XlsxWorkbook:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._wb = None
+        self._pkg = None
         self._lock.__exit__(exc_type, exc, tb)
 
     def _refuse_if_open_elsewhere(self) -> None:
@@ -244,28 +100,52 @@ class XlsxWorkbook:
                 "run the command again"
             )
 
+    # --- reading ----------------------------------------------------------------------------
+
     def read(self, tabs: Sequence[str]) -> Snapshot:
         self._refuse_if_open_elsewhere()
         self._ready = True
         self._stat = _stat(self.path)
+        self._last_rows = {}
         if self._stat is None:
-            self._wb = None
+            self._pkg = None
             return Snapshot(exists=False)
         try:
-            data, self._held = hold_history(self.path.read_bytes(), HISTORY_TAB)
-            wb = load_workbook(io.BytesIO(data), rich_text=False)
-        except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+            pkg = Package(self.path.read_bytes())
+            titles = [s.title for s in pkg.sheets()]
+            reader = SheetReader(pkg)
+            grids: dict[str, Grid] = {}
+            notes: dict[str, dict[tuple[int, int], str]] = {}
+            wanted = set(tabs) | {LEDGER_TAB}
+            for entry in pkg.sheets():
+                if entry.title not in wanted:
+                    continue
+                if entry.title in APPEND_ONLY:
+                    grids[entry.title] = self._append_only(pkg, entry.title, entry.part)
+                else:
+                    grids[entry.title] = reader.grid(entry.part)
+                    if found := reader.notes(entry.part):
+                        notes[entry.title] = found
+        except (
+            zipfile.BadZipFile,
+            KeyError,
+            ValueError,
+            OSError,
+            etree.XMLSyntaxError,
+            Unsupported,
+        ) as exc:
             raise WorkbookError(f"{self.path}: not a readable .xlsx workbook ({exc})") from None
-        self._wb = wb
-        wanted = set(tabs)
-        grids = {ws.title: _grid(ws) for ws in wb.worksheets if ws.title in wanted}
-        if HISTORY_TAB in grids and self._held is not None:
-            grids[HISTORY_TAB] += read_rows(self._held.body)
-        ledger: Grid = []
-        if LEDGER_TAB in wb.sheetnames:
-            ledger = _grid(wb[LEDGER_TAB])[1:]
-        log.info("read %s: %d tabs, %d read", self.path, len(wb.sheetnames), len(grids))
-        return Snapshot(True, list(wb.sheetnames), grids, ledger)
+        self._pkg = pkg
+        ledger = grids.get(LEDGER_TAB, [])[1:]
+        shown = {t: g for t, g in grids.items() if t in tabs}
+        log.info("read %s: %d tabs, %d read", self.path, len(titles), len(shown))
+        return Snapshot(True, titles, shown, ledger, notes=notes)
+
+    def _append_only(self, pkg: Package, title: str, part: str) -> Grid:
+        rows = read_rows(pkg.read(part), shared_strings(pkg))
+        filled = [r for r, values in rows if any(v is not None for v in values)]
+        self._last_rows[title] = max(filled, default=0)
+        return as_grid(rows)
 
     def link(self, tab: str) -> str:
         return f"{self.path.resolve().as_uri()} (tab '{tab}')"
@@ -286,6 +166,8 @@ class XlsxWorkbook:
     def share(self, people: Sequence[str], notify: bool) -> list[Shared]:
         return []
 
+    # --- writing ----------------------------------------------------------------------------
+
     def write(self, plan: WritePlan) -> None:
         if not plan.changes_content:  # a local file has no tab protection to put back
             return
@@ -293,60 +175,111 @@ class XlsxWorkbook:
             raise WorkbookError(f"{self.path}: internal: write without a read first")
         self._refuse_if_open_elsewhere()
         self._check_unchanged()
-        wb = self._wb
-        if wb is None:
-            wb = OpenpyxlWorkbook()
-            wb.remove(wb.active)
-        styles = _Styles()
+        pkg = self._pkg if self._pkg is not None else new_package()
+        styles = StyleBook(pkg, styles_part(pkg))
+        date1904 = pkg.date1904
         for layout in plan.create:
-            if layout.title not in wb.sheetnames:
-                _render(wb.create_sheet(layout.title), layout, styles)
+            if pkg.sheet(layout.title) is None:
+                self._add(pkg, layout, styles)
         for layout in plan.replace:
-            index = len(wb.sheetnames)
-            widths: dict[str, float] = {}
-            if layout.title in wb.sheetnames:
-                index = wb.sheetnames.index(layout.title)
-                old = wb[layout.title]
-                widths = {k: d.width for k, d in old.column_dimensions.items() if d.width}
-                wb.remove(old)
-            ws = wb.create_sheet(layout.title, index)
-            _render(ws, layout, styles)
-            for letter, width in widths.items():  # widths a person chose survive
-                ws.column_dimensions[letter].width = width
-        new_history = b""
-        if self._held is not None and plan.history:
-            new_history = rows_xml(plan.history, self._held.last_row + 1)
-        elif plan.history:
-            self._append(wb, HISTORY_TAB, plan.history)
-        if plan.ledger:
-            self._append(wb, LEDGER_TAB, plan.ledger)
-        self._keep_a_visible_tab_first(wb)
-        buffer = io.BytesIO()
-        wb.save(buffer)
-        self._save(put_back(buffer.getvalue(), HISTORY_TAB, self._held, new_history))
+            self._replace(pkg, layout, styles)
+        for edit in plan.edit:
+            self._edit(pkg, edit, styles, date1904)
+        if plan.history_columns:
+            self._history_columns(pkg, plan.history_columns)
+        for title, rows in ((HISTORY_TAB, plan.history), (LEDGER_TAB, plan.ledger)):
+            if rows:
+                self._append(pkg, title, rows)
+        self._keep_a_visible_tab_active(pkg)
+        if plan.edit:
+            calc = pkg.workbook.find("m:calcPr", NS)
+            if calc is None:
+                calc = etree.SubElement(pkg.workbook, q("calcPr"))
+            calc.set("fullCalcOnLoad", "1")  # formulas may have new inputs
+        self._save(pkg.save())
 
     @staticmethod
-    def _append(wb: OpenpyxlWorkbook, tab: str, rows: Grid) -> None:
-        if tab not in wb.sheetnames:
-            raise WorkbookError(f"tab '{tab}' is missing; run sheetsync init")
-        ws = wb[tab]
-        start = ws.max_row + 1
-        for r, row in enumerate(rows, start=start):
-            for c, value in enumerate(row, start=1):
-                if value is not None:
-                    cell = ws.cell(row=r, column=c)
-                    set_value(cell, value)
-                    if isinstance(value, date):
-                        cell.number_format = "yyyy-mm-dd"
+    def _add(pkg: Package, layout: SheetLayout, styles: StyleBook, at: int | None = None) -> None:
+        sheet = new_sheet(layout, styles, pkg.date1904)
+        part = pkg.add_sheet(layout.title, sheet.root, layout.hidden, at)
+        add_charts(pkg, part, sheet.root, layout.title, layout.charts)
+
+    def _replace(self, pkg: Package, layout: SheetLayout, styles: StyleBook) -> None:
+        """One of sheetsync's own tabs made again; column widths a person chose stay."""
+        entry = pkg.sheet(layout.title)
+        at = None
+        widths: dict[int, str] = {}
+        if entry is not None:
+            for col in pkg.tree(entry.part).iterfind("m:cols/m:col", NS):
+                if col.get("customWidth") in ("1", "true") and col.get("min") == col.get("max"):
+                    widths[int(col.get("min", "0"))] = col.get("width", "")
+            at = pkg.remove_sheet(layout.title)
+        self._add(pkg, layout, styles, at)
+        if widths:
+            new = pkg.sheet(layout.title)
+            assert new is not None
+            for col in pkg.tree(new.part).iterfind("m:cols/m:col", NS):
+                width = widths.get(int(col.get("min", "0")))
+                if width and col.get("min") == col.get("max"):
+                    col.set("width", width)
 
     @staticmethod
-    def _keep_a_visible_tab_first(wb: OpenpyxlWorkbook) -> None:
-        for i, ws in enumerate(wb.worksheets):
-            if ws.sheet_state == "visible":
-                wb.active = i
-                for other in wb.worksheets:
-                    other.sheet_view.tabSelected = other is ws
-                return
+    def _edit(pkg: Package, edit: PageEdit, styles: StyleBook, date1904: bool) -> None:
+        entry = pkg.sheet(edit.title)
+        if entry is None:
+            raise WorkbookError(f"tab '{edit.title}' is missing")
+        if edit.ops:
+            mover = RowMover(pkg, edit.title)
+            for op in edit.ops:
+                mover.apply(op)
+        sheet = Sheet(pkg.tree(entry.part), edit.title, date1904)
+        for (r, c), cell in sorted(edit.cells.items()):
+            style = styles.xf(cell.style) if (r, c) in edit.styled else None
+            sheet.set(r, c, cell.value, style)
+        sheet.validations(edit.validations)
+        if edit.highlights is not None:
+            sheet.highlights(edit.highlights, styles)
+        sheet.fit_dimension()
+
+    def _append(self, pkg: Package, title: str, rows: Grid) -> None:
+        entry = pkg.sheet(title)
+        if entry is None:
+            raise WorkbookError(f"tab '{title}' is missing; run sheetsync init")
+        last = self._last_rows.get(title)
+        if last is None:  # made by this write
+            last = Sheet(pkg.tree(entry.part), title).last_row()
+        pkg.write(entry.part, append_rows(pkg.read(entry.part), rows, last))
+        self._last_rows[title] = last + len(rows)
+
+    @staticmethod
+    def _history_columns(pkg: Package, columns: list[tuple[int, str]]) -> None:
+        entry = pkg.sheet(HISTORY_TAB)
+        if entry is None:
+            raise WorkbookError(f"tab '{HISTORY_TAB}' is missing; run sheetsync init")
+        pkg.write(entry.part, header_cells(pkg.read(entry.part), columns))
+
+    @staticmethod
+    def _keep_a_visible_tab_active(pkg: Package) -> None:
+        """The tab shown on opening must be a visible one (Excel refuses a hidden one)."""
+        sheets = pkg.sheets()
+        views = pkg.workbook.find("m:bookViews/m:workbookView", NS)
+        if views is None:
+            books = pkg.workbook.find("m:bookViews", NS)
+            if books is None:
+                books = etree.Element(q("bookViews"))
+                pkg.workbook.find("m:sheets", NS).addprevious(books)
+            views = etree.SubElement(books, q("workbookView"))
+        active = int(views.get("activeTab", "0"))
+        if 0 <= active < len(sheets) and not sheets[active].hidden:
+            return
+        first = next((i for i, s in enumerate(sheets) if not s.hidden), 0)
+        views.set("activeTab", str(first))
+        for i, entry in enumerate(sheets):
+            for view in pkg.tree(entry.part).iterfind("m:sheetViews/m:sheetView", NS):
+                if i == first:
+                    view.set("tabSelected", "1")
+                else:
+                    view.attrib.pop("tabSelected", None)
 
     def _save(self, data: bytes) -> None:
         folder = self.path.parent
@@ -383,5 +316,5 @@ class XlsxWorkbook:
         finally:
             os.close(dir_fd)
         self._stat = _stat(self.path)
-        self._wb, self._held, self._ready = None, None, False  # one write per read
+        self._pkg, self._ready = None, False  # one write per read
         log.info("wrote %s (%d bytes, replaced in one rename)", self.path, len(data))

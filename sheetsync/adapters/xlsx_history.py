@@ -1,21 +1,19 @@
-"""History without openpyxl: the append-only tab is carried through a write as
-XML, so a rollover costs time for the rows it adds, not for every row ever archived.
+"""Append-only tabs (History, the ledger) handled as bytes: a rollover costs time
+for the rows it adds, not for every row ever archived.
 
-On read, openpyxl gets the workbook with History cut down to its header row. On
-write, openpyxl saves that, and History's rows are put back: the old ones as they
-were (converted to inline strings if Excel or LibreOffice stored them as shared
-strings) and the new ones after them.
+Rows are read with a regular expression where they have the shape sheetsync
+writes (several times faster than an XML parser), with a streaming parser for
+anything else (rows Excel or LibreOffice saved with shared strings and styles).
+New rows go after the last row that holds a value, before any empty rows a
+program left further down (LibreOffice writes one at the sheet's last row after
+a row is deleted), and the rows already there are never rewritten.
 """
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date
-from pathlib import PurePosixPath
 from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape, unescape
 
@@ -23,91 +21,44 @@ from sheetsync.domain.page import column_letter, column_number
 from sheetsync.domain.values import CellValue, Formula
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
 _SHEETDATA = re.compile(rb"<sheetData\s*/>|<sheetData[^>]*>")
-_ROW_NUM = re.compile(rb'<row[^>]*\br="(\d+)"')
+_ROW_START = re.compile(rb'<row\b[^>]*?\br="(\d+)"')
 _DIMENSION = re.compile(rb"<dimension[^>]*/>")
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_OUR_ROW = re.compile(rb'<row r="(\d+)">(.*?)</row>', re.S)
+_OUR_CELL = re.compile(
+    rb'<c r="([A-Z]+)\d+"(?: t="(b|inlineStr)")?>'
+    rb'(?:<v>([^<]*)</v>|<is><t(?: xml:space="preserve")?>([^<]*)</t></is>)</c>'
+)
+Rows = list[tuple[int, list[CellValue]]]
 
 
 class Unsupported(Exception):
-    """The sheet is shaped in a way this fast path does not handle; use openpyxl."""
+    """The sheet's XML is not shaped as a worksheet should be."""
 
 
-def sheet_part(z: zipfile.ZipFile, title: str) -> str | None:
-    """The zip member holding the worksheet titled ``title``."""
-    book = ET.fromstring(z.read("xl/workbook.xml"))
-    rid = None
-    for sheet in book.iter(f"{{{MAIN}}}sheet"):
-        if sheet.get("name") == title:
-            rid = sheet.get(f"{{{REL}}}id")
-    if rid is None:
-        return None
-    rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
-    for rel in rels.iter(f"{{{PKG}}}Relationship"):
-        if rel.get("Id") == rid:
-            target = rel.get("Target", "")
-            if target.startswith("/"):
-                return target.lstrip("/")
-            return str(PurePosixPath("xl") / target)
-    return None
-
-
-@dataclass
-class SplitSheet:
-    """A worksheet's XML cut into: everything up to and including the header row,
-    the rows after it, and everything from ``</sheetData>`` on."""
-
-    head: bytes
-    body: bytes
-    tail: bytes
-
-    @property
-    def last_row(self) -> int:
-        rows = _ROW_NUM.findall(self.body) or _ROW_NUM.findall(self.head)
-        return int(rows[-1]) if rows else 0
-
-    def stub(self) -> bytes:
-        return self.head + self.tail
-
-
-def split_sheet(xml: bytes) -> SplitSheet:
+def sheet_data(xml: bytes) -> tuple[int, int]:
+    """Where the rows of a worksheet's XML are: (start, end) of what lies between
+    ``<sheetData>`` and ``</sheetData>``."""
     m = _SHEETDATA.search(xml)
     if m is None:
         raise Unsupported("no sheetData")
-    if m.group(0).endswith(b"/>"):  # empty sheet
-        start = m.start()
-        return SplitSheet(xml[:start] + b"<sheetData>", b"", b"</sheetData>" + xml[m.end() :])
+    if m.group(0).endswith(b"/>"):
+        return m.start(), m.start()
     end = xml.find(b"</sheetData>", m.end())
-    first = xml.find(b"</row>", m.end())
-    if end < 0 or b"<x:" in xml[: m.end()]:
-        raise Unsupported("unexpected sheet XML")
-    cut = m.end() if first < 0 or first > end else first + len(b"</row>")
-    return SplitSheet(xml[:cut], xml[cut:end], xml[end:])
+    if end < 0:
+        raise Unsupported("no end of sheetData")
+    return m.end(), end
 
 
-def is_plain(body: bytes) -> bool:
-    """Rows sheetsync wrote: inline strings and no style references."""
-    return b' t="s"' not in body and b" s=" not in body
-
-
-def shared_strings(z: zipfile.ZipFile) -> list[str]:
-    try:
-        root = ET.fromstring(z.read("xl/sharedStrings.xml"))
-    except KeyError:
-        return []
-    return ["".join(t.text or "" for t in si.iter(f"{{{MAIN}}}t")) for si in root]
-
-
-def parse_rows(body: bytes, strings: Sequence[str]) -> list[tuple[int, list[CellValue]]]:
+def parse_rows(body: bytes, strings: Sequence[str]) -> Rows:
     """(row number, values) for each row of a sheetData fragment."""
     # streamed, each row emptied once read: a tree of a large History would take
     # gigabytes (one element per cell)
     parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("end",))
     parser.feed(b'<sheetData xmlns="' + MAIN.encode() + b'">')
     row_tag, cell_tag = f"{{{MAIN}}}row", f"{{{MAIN}}}c"
-    rows: list[tuple[int, list[CellValue]]] = []
+    rows: Rows = []
     chunk = 1 << 20
     pieces = [body[i : i + chunk] for i in range(0, len(body), chunk)] + [b"</sheetData>"]
     for piece in pieces:
@@ -122,7 +73,9 @@ def parse_rows(body: bytes, strings: Sequence[str]) -> list[tuple[int, list[Cell
                 col = column_number(ref.rstrip("0123456789")) if ref else len(values) + 1
                 values.extend([None] * (col - 1 - len(values)))
                 values.append(_cell(c, strings))
-            rows.append((int(elem.get("r", len(rows) + 2)), values))
+            while values and values[-1] is None:
+                values.pop()
+            rows.append((int(elem.get("r", len(rows) + 1)), values))
             elem.clear()
     parser.close()
     return rows
@@ -144,6 +97,39 @@ def _cell(c: ET.Element, strings: Sequence[str]) -> CellValue:
         return text
     number = float(text)
     return int(number) if number.is_integer() else number
+
+
+def read_rows(xml: bytes, strings: Sequence[str]) -> Rows:
+    """Every row of a worksheet, as (row number, values)."""
+    start, end = sheet_data(xml)
+    body = xml[start:end]
+    rows: Rows = []
+    for m in _OUR_ROW.finditer(body):
+        inner = m.group(2)
+        cells = _OUR_CELL.findall(inner)
+        if len(cells) != inner.count(b"<c "):
+            return parse_rows(body, strings)
+        values: list[CellValue] = []
+        for col, kind, number, text in cells:
+            n = column_number(col.decode())
+            values.extend([None] * (n - 1 - len(values)))
+            if kind == b"inlineStr":
+                values.append(unescape(text.decode("utf-8")))
+            elif kind == b"b":
+                values.append(number.strip() == b"1")
+            else:
+                x = float(number)
+                values.append(int(x) if x.is_integer() else x)
+        rows.append((int(m.group(1)), values))
+    if len(rows) != body.count(b"<row"):
+        return parse_rows(body, strings)
+    return rows
+
+
+def as_grid(rows: Rows) -> list[list[CellValue]]:
+    """Rows in order, as a grid without the empty ones (a row deleted in a
+    spreadsheet program leaves no hole in the log)."""
+    return [values for _, values in sorted(rows) if any(v is not None for v in values)]
 
 
 def _xml_text(value: str) -> str:
@@ -176,87 +162,49 @@ def rows_xml(rows: Iterable[Sequence[CellValue]], first_row: int) -> bytes:
     return "".join(out).encode("utf-8")
 
 
-@dataclass
-class HeldHistory:
-    """History's rows as read, held aside while openpyxl handles the rest."""
-
-    body: bytes
-    last_row: int
-
-
-def hold_history(data: bytes, title: str) -> tuple[bytes, HeldHistory | None]:
-    """The workbook with ``title`` cut to its header row, and the rows cut out.
-    Returns the workbook unchanged and None where the fast path does not apply."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            part = sheet_part(z, title)
-            if part is None:
-                return data, None
-            split = split_sheet(z.read(part))
-            body = split.body
-            if not is_plain(body):
-                rows = parse_rows(body, shared_strings(z))
-                body = b"".join(rows_xml([values], r) for r, values in rows)
-            out = io.BytesIO()
-            with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as stub:
-                for info in z.infolist():
-                    content = split.stub() if info.filename == part else z.read(info)
-                    stub.writestr(info.filename, content)
-    except (Unsupported, ET.ParseError, KeyError, ValueError, IndexError):
-        return data, None
-    return out.getvalue(), HeldHistory(body, split.last_row)
-
-
-def put_back(saved: bytes, title: str, held: HeldHistory | None, new_rows: bytes) -> bytes:
-    """``saved`` (openpyxl's output) with History's held rows and ``new_rows`` after its
-    header row."""
-    if held is None and not new_rows:
-        return saved
-    body = (held.body if held else b"") + new_rows
-    with zipfile.ZipFile(io.BytesIO(saved)) as z:
-        part = sheet_part(z, title)
-        if part is None:
-            raise Unsupported(f"tab '{title}' vanished while saving")
-        split = split_sheet(z.read(part))
-        xml = _DIMENSION.sub(b"", split.head) + body + split.tail
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as final:
-            for info in z.infolist():
-                final.writestr(info, xml if info.filename == part else z.read(info))
-    return out.getvalue()
+def append_rows(xml: bytes, rows: Sequence[Sequence[CellValue]], last_data_row: int) -> bytes:
+    """``rows`` added after row ``last_data_row`` (the last that holds a value), and
+    before any row a program left further down; an empty row element in the way
+    (a format, no value) gives its place to the new row."""
+    if not rows:
+        return xml
+    xml = re.sub(rb"<sheetData\s*/>", b"<sheetData></sheetData>", xml, count=1)
+    start, end = sheet_data(xml)
+    first, last = last_data_row + 1, last_data_row + len(rows)
+    body = xml[start:end]
+    kept: list[bytes] = []
+    at: int | None = None
+    pos = 0
+    for m in re.finditer(rb"<row\b[^>]*?/>|<row\b.*?</row>", body, re.S):
+        number = _ROW_START.match(m.group(0))
+        r = int(number.group(1)) if number else 0
+        if first <= r <= last:  # empty by definition of last_data_row: it makes way
+            kept.append(body[pos : m.start()])
+            pos = m.end()
+            continue
+        if r > last_data_row and at is None:
+            at = sum(len(k) for k in kept) + (m.start() - pos)
+    kept.append(body[pos:])
+    body = b"".join(kept)
+    cut = len(body) if at is None else at
+    new = rows_xml(rows, first)
+    out = xml[:start] + body[:cut] + new + body[cut:] + xml[end:]
+    return _DIMENSION.sub(b"", out, count=1)
 
 
-_OUR_ROW = re.compile(rb'<row r="\d+">(.*?)</row>', re.S)
-_OUR_CELL = re.compile(
-    rb'<c r="([A-Z]+)\d+"(?: t="(b|inlineStr)")?>'
-    rb'(?:<v>([^<]*)</v>|<is><t(?: xml:space="preserve")?>([^<]*)</t></is>)</c>'
-)
-
-
-def read_rows(body: bytes) -> list[list[CellValue]]:
-    """History's rows as values. A held body is always in the shape ``rows_xml``
-    writes, which a regular expression reads several times faster than an XML
-    parser; anything else (a row it does not recognise) goes to the full parser."""
-    rows: list[list[CellValue]] = []
-    matched = 0
-    for m in _OUR_ROW.finditer(body):
-        inner = m.group(1)
-        cells = _OUR_CELL.findall(inner)
-        if len(cells) != inner.count(b"<c "):
-            return [values for _, values in parse_rows(body, [])]
-        values: list[CellValue] = []
-        for col, kind, number, text in cells:
-            n = column_number(col.decode())
-            values.extend([None] * (n - 1 - len(values)))
-            if kind == b"inlineStr":
-                values.append(unescape(text.decode("utf-8")))
-            elif kind == b"b":
-                values.append(number.strip() == b"1")
-            else:
-                x = float(number)
-                values.append(int(x) if x.is_integer() else x)
-        rows.append(values)
-        matched += 1
-    if matched != body.count(b"<row"):
-        return [values for _, values in parse_rows(body, [])]
-    return rows
+def header_cells(xml: bytes, columns: Sequence[tuple[int, str]]) -> bytes:
+    """Titles added to the first row (``columns``: 1-based column, title), after the
+    cells it has."""
+    start, end = sheet_data(xml)
+    m = re.compile(rb'<row\b[^>]*?\br="1"[^>]*?(/>|>)').search(xml, start, end)
+    cells = b"".join(
+        f'<c r="{column_letter(c)}1" t="inlineStr"><is><t>{_xml_text(t)}</t></is></c>'.encode()
+        for c, t in columns
+    )
+    if m is None:  # no header row at all: one with just these
+        return xml[:start] + b'<row r="1">' + cells + b"</row>" + xml[start:]
+    opening = re.sub(rb'\sspans="[^"]*"', b"", xml[m.start() : m.end()])  # a hint, now stale
+    if m.group(1) == b"/>":
+        return xml[: m.start()] + opening[:-2] + b">" + cells + b"</row>" + xml[m.end() :]
+    close = xml.find(b"</row>", m.end())
+    return xml[: m.start()] + opening + xml[m.end() : close] + cells + xml[close:]

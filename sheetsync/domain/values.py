@@ -31,9 +31,12 @@ def check_text(text: str) -> str:
 
 @dataclass(frozen=True)
 class Formula:
-    """A formula a person typed in the sheet; kept as a formula, never evaluated."""
+    """A formula a person typed in the sheet; kept as a formula, never evaluated by
+    sheetsync. ``value`` is what the spreadsheet program last computed for it,
+    where the workbook says (sheetsync reads a formula's cell as that value)."""
 
     text: str
+    value: str | int | float | bool | date | datetime | None = None
 
     def __str__(self) -> str:
         return self.text

@@ -1,0 +1,158 @@
+"""Cell references that follow their rows, as Excel and LibreOffice keep them when
+a person inserts, deletes or moves rows: in formulas (of every sheet), in the
+ranges of merged cells, conditional formats and validations, in defined names.
+
+A row operation is a ``RowOp``: rows inserted at ``start``, the rows
+``start..start+count-1`` deleted, or that block moved before row ``to`` (rows
+1-based, as the sheet is just before the operation). References to a deleted
+row become ``#REF!``; a range loses the rows deleted from it, and grows with rows
+inserted inside it; references to moved rows follow them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from openpyxl.formula.tokenizer import Token, Tokenizer
+
+from sheetsync.domain.plan import RowOp
+
+RowMap = Callable[[int], int | None]
+
+_SHEET = r"(?:'(?P<quoted>(?:[^']|'')+)'|(?P<plain>[^'!:\[\]\s]+))!"
+_PREFIX = re.compile(rf"^(?P<external>\[[^\]]*\])?(?:{_SHEET})?(?P<ref>.+)$")
+_CELL = re.compile(r"^(\$?)([A-Za-z]{1,3})(\$?)(\d+)$")
+_ROWS = re.compile(r"^(\$?)(\d+)$")
+_COLUMN = re.compile(r"^\$?[A-Za-z]{1,3}$")
+REF_ERROR = "#REF!"
+
+
+def row_map(op: RowOp) -> RowMap:
+    """Where each row of the sheet goes; None for a deleted row."""
+    start, n, to = op.start, op.count, op.to
+    if op.kind == "insert":
+        return lambda r: r + n if r >= start else r
+    if op.kind == "delete":
+        return lambda r: None if start <= r < start + n else (r - n if r >= start + n else r)
+    if to > start + n:  # the block moves down: the rows between move up
+
+        def down(r: int) -> int:
+            if start <= r < start + n:
+                return r - start + to - n
+            return r - n if start + n <= r < to else r
+
+        return down
+
+    def up(r: int) -> int:  # the block moves up: the rows between move down
+        if start <= r < start + n:
+            return r - start + to
+        return r + n if to <= r < start else r
+
+    return up
+
+
+def shift_span(r0: int, r1: int, op: RowOp) -> tuple[int, int] | None:
+    """A range's first and last rows after ``op``; None when all of it was deleted."""
+    move = row_map(op)
+    if op.kind == "delete":
+        first, last = op.start, op.start + op.count - 1
+        if first <= r0 and r1 <= last:
+            return None
+        a = first if first <= r0 <= last else move(r0)
+        b = first - 1 if first <= r1 <= last else move(r1)
+        assert a is not None and b is not None
+        return a, b
+    a, b = move(r0), move(r1)
+    assert a is not None and b is not None
+    return (a, b) if a <= b else (b, a)
+
+
+def _cell(text: str) -> tuple[str, str, str, int] | None:
+    m = _CELL.match(text)
+    return (m.group(1), m.group(2), m.group(3), int(m.group(4))) if m else None
+
+
+def shift_area(ref: str, op: RowOp) -> str | None:
+    """``A5``, ``$B$2:C9``, ``4:7`` or ``A:C`` after ``op``; None when deleted.
+    Anything else (a name, a structured reference) is returned as it is."""
+    parts = ref.split(":")
+    if len(parts) == 1:
+        cell = _cell(ref)
+        if cell is None:
+            return ref
+        new = row_map(op)(cell[3])
+        return None if new is None else f"{cell[0]}{cell[1]}{cell[2]}{new}"
+    if len(parts) != 2:
+        return ref
+    a, b = parts
+    ca, cb = _cell(a), _cell(b)
+    if ca and cb:
+        span = shift_span(ca[3], cb[3], op)
+        if span is None:
+            return None
+        return f"{ca[0]}{ca[1]}{ca[2]}{span[0]}:{cb[0]}{cb[1]}{cb[2]}{span[1]}"
+    ra, rb = _ROWS.match(a), _ROWS.match(b)
+    if ra and rb:
+        span = shift_span(int(ra.group(2)), int(rb.group(2)), op)
+        if span is None:
+            return None
+        return f"{ra.group(1)}{span[0]}:{rb.group(1)}{span[1]}"
+    if _COLUMN.match(a) and _COLUMN.match(b):
+        return ref  # whole columns: rows do not matter
+    return ref
+
+
+def sheet_of(operand: str) -> tuple[str | None, str, str]:
+    """(sheet title or None, the prefix as written, the reference part)."""
+    m = _PREFIX.match(operand)
+    if not m or m.group("external"):
+        return None, "", operand
+    title = m.group("quoted")
+    title = title.replace("''", "'") if title is not None else m.group("plain")
+    prefix = operand[: len(operand) - len(m.group("ref"))]
+    return title, prefix, m.group("ref")
+
+
+def shift_operand(operand: str, host: str, target: str, op: RowOp) -> str:
+    """A range operand of a formula on sheet ``host``, after ``op`` on ``target``."""
+    if operand.startswith("[") or "[" in operand.split("!")[-1]:
+        return operand  # another workbook, or a table's structured reference
+    title, prefix, ref = sheet_of(operand)
+    if (title if title is not None else host) != target:
+        return operand
+    new = shift_area(ref, op)
+    return REF_ERROR if new is None else prefix + new
+
+
+def shift_formula(formula: str, host: str, target: str, op: RowOp) -> str:
+    """A formula (with or without its leading ``=``) on sheet ``host`` after ``op``
+    on sheet ``target``; returned unchanged, character for character, when no
+    reference in it moves."""
+    text = formula if formula.startswith("=") else "=" + formula
+    try:
+        tokens = Tokenizer(text).items
+    except Exception:  # a formula the tokenizer cannot read is left as it is
+        return formula
+    changed = False
+    for token in tokens:
+        if token.type == Token.OPERAND and token.subtype == Token.RANGE:
+            new = shift_operand(token.value, host, target, op)
+            if new != token.value:
+                token.value = new
+                changed = True
+    if not changed:
+        return formula
+    out = "".join(t.value for t in tokens)
+    return "=" + out if formula.startswith("=") else out
+
+
+def shift_sqref(sqref: str, op: RowOp) -> str:
+    """A space-separated list of ranges after ``op``; empty when all were deleted."""
+    kept = [new for part in sqref.split() if (new := shift_area(part, op)) is not None]
+    return " ".join(kept)
+
+
+def mentions(formula: str, target: str) -> bool:
+    """Cheap test: may ``formula`` refer to sheet ``target`` by name?"""
+    return target in formula or target.replace("'", "''") in formula

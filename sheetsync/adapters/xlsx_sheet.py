@@ -1,0 +1,398 @@
+"""One worksheet's XML, changed in place: cells written, rows inserted, deleted and
+moved with everything in them, sheetsync's own colour rules and dropdowns added;
+and a new worksheet made from a ``SheetLayout``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from lxml import etree
+
+from sheetsync.adapters.xlsx_package import MAIN, NS, Element, q
+from sheetsync.adapters.xlsx_read import split_ref
+from sheetsync.adapters.xlsx_refs import row_map, shift_area, shift_formula, shift_sqref
+from sheetsync.adapters.xlsx_styles import StyleBook
+from sheetsync.domain.layout import Highlight, SheetLayout, Style, Validation
+from sheetsync.domain.page import cell_name, column_letter
+from sheetsync.domain.plan import RowOp
+from sheetsync.domain.values import SERIAL_EPOCH, CellValue, Formula
+
+XM = "http://schemas.microsoft.com/office/excel/2006/main"
+# the order ECMA-376 gives a worksheet's children (Excel refuses other orders)
+ORDER = [
+    "sheetPr",
+    "dimension",
+    "sheetViews",
+    "sheetFormatPr",
+    "cols",
+    "sheetData",
+    "sheetCalcPr",
+    "sheetProtection",
+    "protectedRanges",
+    "scenarios",
+    "autoFilter",
+    "sortState",
+    "dataConsolidate",
+    "customSheetViews",
+    "mergeCells",
+    "phoneticPr",
+    "conditionalFormatting",
+    "dataValidations",
+    "hyperlinks",
+    "printOptions",
+    "pageMargins",
+    "pageSetup",
+    "headerFooter",
+    "rowBreaks",
+    "colBreaks",
+    "customProperties",
+    "cellWatches",
+    "ignoredErrors",
+    "smartTags",
+    "drawing",
+    "legacyDrawing",
+    "legacyDrawingHF",
+    "picture",
+    "oleObjects",
+    "controls",
+    "webPublishItems",
+    "tableParts",
+    "extLst",
+]
+# the texts of sheetsync's own signal colour rules (render.SIGNAL_COLORS)
+OWN_RULE_TEXTS = frozenset({"stalled", "slow", "pushed"})
+
+
+def serial(value: date, date1904: bool = False) -> float:
+    if isinstance(value, datetime):
+        delta = value.replace(tzinfo=None) - datetime(1899, 12, 30)
+        days = delta.days + delta.seconds / 86_400
+    else:
+        days = (value - SERIAL_EPOCH).days
+    return days - 1462 if date1904 else days
+
+
+def _number(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() and abs(x) < 2**53 else repr(float(x))
+
+
+def place(root: Element, child: Element) -> Element:
+    """Put ``child`` where the schema wants it among ``root``'s children."""
+    name = etree.QName(child).localname
+    rank = ORDER.index(name)
+    for i, existing in enumerate(root):
+        other = etree.QName(existing).localname
+        if other in ORDER and ORDER.index(other) > rank:
+            root.insert(i, child)
+            return child
+    root.append(child)
+    return child
+
+
+class Sheet:
+    """A worksheet's XML tree with its rows indexed."""
+
+    def __init__(self, root: Element, title: str, date1904: bool = False) -> None:
+        self.root = root
+        self.title = title
+        self.date1904 = date1904
+        data = root.find("m:sheetData", NS)
+        if data is None:
+            data = place(root, etree.Element(q("sheetData")))
+        self.data = data
+
+    # --- cells --------------------------------------------------------------------------
+
+    def _row(self, r: int) -> Element:
+        before = None
+        for row in self.data.iterfind("m:row", NS):
+            n = int(row.get("r", "0"))
+            if n == r:
+                return row
+            if n > r:
+                before = row
+                break
+        row = etree.Element(q("row"))
+        row.set("r", str(r))
+        if before is not None:
+            before.addprevious(row)
+        else:
+            self.data.append(row)
+        return row
+
+    def _cell(self, r: int, c: int) -> Element:
+        row = self._row(r)
+        ref = cell_name(r, c)
+        before = None
+        for cell in row.iterfind("m:c", NS):
+            rc = split_ref(cell.get("r", "A1"))[1]
+            if rc == c:
+                return cell
+            if rc > c:
+                before = cell
+                break
+        cell = etree.Element(q("c"))
+        cell.set("r", ref)
+        if before is not None:
+            before.addprevious(cell)
+        else:
+            row.append(cell)
+        return cell
+
+    def set(self, r: int, c: int, value: CellValue, style: int | None = None) -> None:
+        """Write a value (typed: text stays text, a ``Formula`` is a formula) and,
+        with ``style``, the cell's format; other formats stay."""
+        cell = self._cell(r, c)
+        for child in list(cell):
+            cell.remove(child)
+        cell.attrib.pop("t", None)
+        if style is not None:
+            if style:
+                cell.set("s", str(style))
+            else:
+                cell.attrib.pop("s", None)
+        if value is None:
+            if not cell.get("s"):
+                cell.getparent().remove(cell)
+            return
+        if isinstance(value, Formula):
+            etree.SubElement(cell, q("f")).text = value.text.removeprefix("=")
+        elif isinstance(value, bool):
+            cell.set("t", "b")
+            etree.SubElement(cell, q("v")).text = "1" if value else "0"
+        elif isinstance(value, int | float):
+            etree.SubElement(cell, q("v")).text = _number(value)
+        elif isinstance(value, date):
+            etree.SubElement(cell, q("v")).text = _number(serial(value, self.date1904))
+        else:
+            cell.set("t", "inlineStr")
+            t = etree.SubElement(etree.SubElement(cell, q("is")), q("t"))
+            text = str(value)
+            t.text = text
+            if text != text.strip() or "\n" in text:
+                t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+
+    def style_of(self, r: int, c: int) -> int:
+        row = self.data.find(f"m:row[@r='{r}']", NS)
+        if row is None:
+            return 0
+        cell = row.find(f"m:c[@r='{cell_name(r, c)}']", NS)
+        return int(cell.get("s", "0")) if cell is not None else 0
+
+    def last_row(self) -> int:
+        rows = [int(row.get("r", "0")) for row in self.data.iterfind("m:row", NS)]
+        return max(rows, default=0)
+
+    # --- rows ---------------------------------------------------------------------------
+
+    def shift_rows(self, op: RowOp) -> None:
+        """Apply ``op`` to the rows of this sheet and to every range it keeps on its
+        own (merged cells, conditional formats, validations, links, filters, breaks,
+        selections). Formulas are the package's business (they may live on any
+        sheet)."""
+        move = row_map(op)
+        rows = list(self.data.iterfind("m:row", NS))
+        for row in rows:
+            new = move(int(row.get("r", "0")))
+            if new is None:
+                self.data.remove(row)
+                continue
+            row.set("r", str(new))
+            for cell in row.iterfind("m:c", NS):
+                ref = cell.get("r")
+                if ref:
+                    cell.set("r", cell_name(new, split_ref(ref)[1]))
+                shared = cell.find("m:f", NS)
+                if shared is not None and shared.get("ref"):
+                    area = shift_area(shared.get("ref"), op)
+                    if area:
+                        shared.set("ref", area)
+        kept = sorted(self.data.iterfind("m:row", NS), key=lambda r: int(r.get("r", "0")))
+        for row in kept:  # in order again after a move
+            self.data.append(row)
+        self._shift_ranges(op)
+
+    def _shift_ranges(self, op: RowOp) -> None:
+        root = self.root
+        for tag, attr in (("mergeCells/m:mergeCell", "ref"), ("hyperlinks/m:hyperlink", "ref")):
+            for el in root.findall(f"m:{tag}", NS):
+                new = shift_area(el.get(attr, ""), op)
+                if new is None:
+                    el.getparent().remove(el)
+                else:
+                    el.set(attr, new)
+        for group in root.findall("m:mergeCells", NS):
+            group.set("count", str(len(group)))
+            if not len(group):
+                root.remove(group)
+        for cf in root.findall("m:conditionalFormatting", NS):
+            sqref = shift_sqref(cf.get("sqref", ""), op)
+            if not sqref:
+                root.remove(cf)
+                continue
+            cf.set("sqref", sqref)
+            for f in cf.iterfind("m:cfRule/m:formula", NS):
+                f.text = shift_formula(f.text or "", self.title, self.title, op)
+        for group in root.findall("m:dataValidations", NS):
+            for dv in group.findall("m:dataValidation", NS):
+                sqref = shift_sqref(dv.get("sqref", ""), op)
+                if not sqref:
+                    group.remove(dv)
+                    continue
+                dv.set("sqref", sqref)
+                for f in [*dv.iterfind("m:formula1", NS), *dv.iterfind("m:formula2", NS)]:
+                    f.text = shift_formula(f.text or "", self.title, self.title, op)
+            group.set("count", str(len(group)))
+            if not len(group):
+                root.remove(group)
+        for el in root.iter(f"{{{XM}}}sqref"):  # Excel 2010's conditional formats, validations
+            el.text = shift_sqref(el.text or "", op) or "A1"
+        for el in root.iter(f"{{{XM}}}f"):
+            el.text = shift_formula(el.text or "", self.title, self.title, op)
+        filt = root.find("m:autoFilter", NS)
+        if filt is not None:
+            new = shift_area(filt.get("ref", ""), op)
+            if new is None:
+                root.remove(filt)
+            else:
+                filt.set("ref", new)
+        breaks = root.find("m:rowBreaks", NS)
+        if breaks is not None:
+            move = row_map(op)
+            for brk in list(breaks):
+                new_row = move(int(brk.get("id", "0")))
+                if new_row is None:
+                    breaks.remove(brk)
+                else:
+                    brk.set("id", str(new_row))
+            breaks.set("count", str(len(breaks)))
+            breaks.set("manualBreakCount", str(len(breaks)))
+        for sel in root.iterfind("m:sheetViews/m:sheetView/m:selection", NS):
+            active = sel.get("activeCell")
+            if active and shift_area(active, op) is None:
+                sel.set("activeCell", "A1")
+                sel.set("sqref", "A1")
+            elif active:
+                sel.set("activeCell", shift_area(active, op) or "A1")
+                sel.set("sqref", shift_sqref(sel.get("sqref", active), op) or "A1")
+
+    def fit_dimension(self) -> None:
+        dim = self.root.find("m:dimension", NS)
+        last_r, last_c = 1, 1
+        for row in self.data.iterfind("m:row", NS):
+            for cell in row.iterfind("m:c", NS):
+                r, c = split_ref(cell.get("r", "A1"))
+                last_r, last_c = max(last_r, r), max(last_c, c)
+        ref = f"A1:{cell_name(last_r, last_c)}" if (last_r, last_c) != (1, 1) else "A1"
+        if dim is None:
+            dim = place(self.root, etree.Element(q("dimension")))
+        dim.set("ref", ref)
+
+    # --- sheetsync's own rules ----------------------------------------------------------
+
+    def validations(self, items: Iterable[Validation]) -> None:
+        """Add dropdowns and checkboxes (a warning, not a refusal, as on Google)."""
+        groups: dict[tuple[str, ...], list[str]] = {}
+        for v in items:
+            key = v.choices or ("TRUE", "FALSE")
+            col = column_letter(v.column)
+            groups.setdefault(key, []).append(f"{col}{v.first_row}:{col}{v.last_row}")
+        if not groups:
+            return
+        group = self.root.find("m:dataValidations", NS)
+        if group is None:
+            group = place(self.root, etree.Element(q("dataValidations")))
+        for choices, ranges in groups.items():
+            dv = etree.SubElement(group, q("dataValidation"))
+            dv.set("type", "list")
+            dv.set("errorStyle", "warning")
+            dv.set("allowBlank", "1")
+            dv.set("showErrorMessage", "1")
+            dv.set("error", f"Pick one of: {', '.join(choices)}")
+            dv.set("sqref", " ".join(ranges))
+            etree.SubElement(dv, q("formula1")).text = '"' + ",".join(choices) + '"'
+        group.set("count", str(len(group)))
+
+    def highlights(self, items: Iterable[Highlight], styles: StyleBook) -> None:
+        """Replace sheetsync's signal colour rules (a person's own rules stay)."""
+        for cf in self.root.findall("m:conditionalFormatting", NS):
+            rules = cf.findall("m:cfRule", NS)
+            if rules and all(
+                r.get("type") == "containsText" and r.get("text") in OWN_RULE_TEXTS for r in rules
+            ):
+                self.root.remove(cf)
+        priority = 1 + max(
+            (int(r.get("priority", "0")) for r in self.root.iter(q("cfRule"))), default=0
+        )
+        for h in items:
+            col = column_letter(h.column)
+            first = f"{col}{h.first_row}"
+            cf = place(self.root, etree.Element(q("conditionalFormatting")))
+            cf.set("sqref", f"{first}:{col}{h.last_row}")
+            rule = etree.SubElement(cf, q("cfRule"))
+            rule.set("type", "containsText")
+            rule.set("dxfId", str(styles.dxf(h.fill)))
+            rule.set("priority", str(priority))
+            rule.set("stopIfTrue", "1")
+            rule.set("operator", "containsText")
+            rule.set("text", h.text)
+            text = h.text.replace('"', '""')
+            etree.SubElement(rule, q("formula")).text = f'NOT(ISERROR(SEARCH("{text}",{first})))'
+            priority += 1
+
+
+# --- a new worksheet ----------------------------------------------------------------------
+
+
+def new_sheet(layout: SheetLayout, styles: StyleBook, date1904: bool = False) -> Sheet:
+    """A worksheet holding ``layout``: values, formats, widths, frozen panes,
+    dropdowns and colour rules, printing across the page."""
+    root = etree.Element(q("worksheet"), nsmap={None: MAIN, "r": NS["r"]})
+    pr = etree.SubElement(root, q("sheetPr"))
+    if layout.tab_color:
+        etree.SubElement(pr, q("tabColor")).set("rgb", "FF" + layout.tab_color[1:].upper())
+    etree.SubElement(pr, q("pageSetUpPr")).set("fitToPage", "1")
+    etree.SubElement(root, q("dimension")).set("ref", "A1")
+    view = etree.SubElement(etree.SubElement(root, q("sheetViews")), q("sheetView"))
+    view.set("workbookViewId", "0")
+    if layout.freeze_rows or layout.freeze_cols:
+        pane = etree.SubElement(view, q("pane"))
+        if layout.freeze_cols:
+            pane.set("xSplit", str(layout.freeze_cols))
+        if layout.freeze_rows:
+            pane.set("ySplit", str(layout.freeze_rows))
+        pane.set("topLeftCell", cell_name(layout.freeze_rows + 1, layout.freeze_cols + 1))
+        pane.set("activePane", "bottomRight" if layout.freeze_cols else "bottomLeft")
+        pane.set("state", "frozen")
+    etree.SubElement(root, q("sheetFormatPr")).set("defaultRowHeight", "15")
+    if layout.widths:
+        cols = etree.SubElement(root, q("cols"))
+        for i, width in enumerate(layout.widths, start=1):
+            col = etree.SubElement(cols, q("col"))
+            col.set("min", str(i))
+            col.set("max", str(i))
+            col.set("width", f"{width:g}")
+            col.set("customWidth", "1")
+    etree.SubElement(root, q("sheetData"))
+    sheet = Sheet(root, layout.title, date1904)
+    for r, row in enumerate(layout.rows, start=1):
+        for c, spec in enumerate(row, start=1):
+            if spec.value is None and spec.style == Style():
+                continue
+            style = styles.xf(spec.style) if spec.style != Style() else 0
+            sheet.set(r, c, spec.value, style)
+    sheet.highlights(layout.highlights, styles)
+    sheet.validations(layout.validations)
+    margins = etree.Element(q("pageMargins"))
+    for side, size in (("left", "0.5"), ("right", "0.5"), ("top", "0.6"), ("bottom", "0.6")):
+        margins.set(side, size)
+    margins.set("header", "0.3")
+    margins.set("footer", "0.3")
+    place(root, margins)
+    setup = place(root, etree.Element(q("pageSetup")))
+    setup.set("orientation", "landscape")
+    setup.set("fitToWidth", "1")
+    setup.set("fitToHeight", "0")
+    sheet.fit_dimension()
+    return sheet
