@@ -22,7 +22,7 @@ from sheetsync.domain.plan import WritePlan
 from sheetsync.domain.template import Section
 from sheetsync.domain.values import CellValue, check_text, read_date, read_number
 from sheetsync.errors import SheetsyncError
-from sheetsync.usecases import load_pages, now_text, rep_layout, write_replanned
+from sheetsync.usecases import load_pages, now_text, rep_edit, write_replanned
 
 # template column each CRM field lands in (the deal sections' keys)
 TARGET = {
@@ -210,6 +210,7 @@ def import_deals(team: Team, today: date, path: Path, dry_run: bool = False) -> 
             ]
             if blocked:
                 raise CsvProblems(sorted(set(blocked)))
+            before = {name: page.snapshot() for name, page in pages.items()}
             touched = merge_deals(deals, pages, deal_sections, result)
             if dry_run or not touched:
                 return result, None
@@ -218,7 +219,10 @@ def import_deals(team: Team, today: date, path: Path, dry_run: bool = False) -> 
             for rep in team.reps:
                 if rep.name in touched:
                     page = pages[rep.name]
-                    plan.replace.append(rep_layout(team, rep, page))
+                    grid = snap.grids[rep.tab]
+                    plan.edit.append(
+                        rep_edit(team, rep, before[rep.name], grid, page, None, reshape=True)
+                    )
                     n_up = len(result.updated.get(rep.name, []))
                     n_add = len(result.added.get(rep.name, []))
                     detail = f"{n_up} updated, {n_add} added from {path.name}"

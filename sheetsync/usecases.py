@@ -19,10 +19,13 @@ from sheetsync.domain.carry import (
 )
 from sheetsync.domain.layout import SheetLayout
 from sheetsync.domain.page import Page, assign_ids, blank_page, parse_page
+from sheetsync.domain.page_checks import check_page, records_of
+from sheetsync.domain.page_edit import page_edit
 from sheetsync.domain.periods import Period, parse_period, period_of
-from sheetsync.domain.plan import Snapshot, WritePlan
+from sheetsync.domain.plan import Grid, PageEdit, Snapshot, WritePlan
 from sheetsync.domain.render import (
     SCHEMA_VERSION,
+    history_header,
     render_history,
     render_ledger,
     render_page,
@@ -101,22 +104,49 @@ def rep_layout(
     """A rep's tab: editable by the rep and the manager only (where the backend can
     protect a tab); with ``signals``, each deal's flags and the "to talk about" list.
     With no page, only who may edit it (to put its protection back)."""
-    editors = (rep.email, team.manager.email) if rep.mailable else (team.manager.email,)
+    editors = rep_editors(team, rep)
     if page is None:
         return SheetLayout(rep.tab, editors=editors)
-    flags: dict[str, list[str]] = {}
-    talk: list[str] = []
-    if signals is not None:
-        mine = signals.for_rep(rep.name)
-        flags = {d.deal_id: d.flags for d in mine if d.flags}
-        urgent = sorted(
-            (d for d in mine if d.flags),
-            key=lambda d: (not (d.stalled or d.slow), -d.amount),
-        )
-        talk = [f"{d.label}: {'; '.join(d.flags)}" for d in urgent]
+    flags, talk = page_signals(rep, signals)
     layout = render_page(page, team.template, team.currency, flags, talk)
     layout.editors = editors
     return layout
+
+
+def rep_editors(team: Team, rep: Rep) -> tuple[str, ...]:
+    return (rep.email, team.manager.email) if rep.mailable else (team.manager.email,)
+
+
+def page_signals(rep: Rep, signals: TeamSignals | None) -> tuple[dict[str, list[str]], list[str]]:
+    """Each flagged deal's flags, by id, and the "to talk about" lines (the most
+    urgent first)."""
+    if signals is None:
+        return {}, []
+    mine = signals.for_rep(rep.name)
+    flags = {d.deal_id: d.flags for d in mine if d.flags}
+    urgent = sorted(
+        (d for d in mine if d.flags),
+        key=lambda d: (not (d.stalled or d.slow), -d.amount),
+    )
+    return flags, [f"{d.label}: {'; '.join(d.flags)}" for d in urgent]
+
+
+def rep_edit(
+    team: Team,
+    rep: Rep,
+    before: Page,
+    grid: Grid,
+    after: Page,
+    signals: TeamSignals | None,
+    reshape: bool,
+) -> PageEdit:
+    """A rep's page changed in place from ``before`` (as read) to ``after``."""
+    flags, talk = page_signals(rep, signals)
+    edit = page_edit(
+        before, grid, after, team.template, team.currency, flags, talk, reshape=reshape
+    )
+    edit.editors = rep_editors(team, rep)
+    return edit
 
 
 def managers_only(team: Team, layout: SheetLayout) -> SheetLayout:
@@ -236,6 +266,7 @@ def load_pages(
     pages: dict[str, Page] = {}
     errors: dict[str, str] = {}
     known = _rolled_reps(snap)
+    records = records_of(snap.grids.get("History", []), team.template)
     for rep in team.reps:
         if writing and rep.tab in snap.blocked:
             errors[rep.name] = snap.blocked[rep.tab]
@@ -249,7 +280,10 @@ def load_pages(
                 )
             continue
         try:
-            pages[rep.name] = parse_page(rep.tab, grid, team.template, team.cadence)
+            notes = snap.notes.get(rep.tab)
+            page = parse_page(rep.tab, grid, team.template, team.cadence, notes)
+            check_page(page, team.template, rep.name, records)
+            pages[rep.name] = page
         except PageError as exc:
             errors[rep.name] = str(exc)
     return snap, pages, errors
@@ -331,7 +365,14 @@ def _plan_rollover(
     summaries: list[RepSummary] = []
     now_pages: dict[str, Page] = {}  # each rep's page as it will be after this rollover
     rewrite: list[Rep] = []  # the pages this rollover writes
-    keys = tpl.history_keys
+    read_as: dict[str, Page] = {}  # a rolled page as it was read
+    history_grid = snap.grids.get("History") or [[]]
+    header: list[CellValue] = list(history_grid[0])  # History's own order
+    missing = [
+        (len(header) + i, c)
+        for i, c in enumerate((c for c in history_header(tpl) if c not in header), start=1)
+    ]
+    header += [c for _, c in missing]
     carries = carries_in_history(snap.grids.get("History", []))
     for rep in team.reps:
         res = RepRoll(rep.name, rep.tab, "up-to-date", to_period=target.label)
@@ -356,6 +397,7 @@ def _plan_rollover(
             summaries.append(summarize(team, rep, page))
             now_pages[rep.name] = page
             continue
+        read_as[rep.name] = page
         res.ids_assigned = assign_ids(page, tpl)
         restore_carry_counts(page, tpl, rep.name, carries)
         rolled = roll_page(page, tpl, target.label, page_header(team, rep, target, page))
@@ -363,12 +405,14 @@ def _plan_rollover(
         for h in rolled.history:
             bucket = {"carried": res.stayed, "moved": res.moved}.get(h.outcome, res.archived)
             bucket.append(f"{tpl.section(h.section).title}: {h.label}")
-            plan.history.append(h.cells(keys))
+            plan.history.append(h.cells(header))
         rewrite.append(rep)
         plan.ledger.append(["rolled", rep.name, target.label, at, f"from {current.label}"])
         summaries.append(summarize(team, rep, rolled.page))
         now_pages[rep.name] = rolled.page
     result = RolloverResult(team.name, location, target.label, False, results)
+    if plan.history:
+        plan.history_columns = missing
     if result.changed:
         # the signals see History with this rollover's rows, and the new pages
         history = history_table(team, snap, plan.history)
@@ -376,7 +420,20 @@ def _plan_rollover(
         if stamp_stage_dates(team, now_pages, signals, today):
             signals = team_signals(team, history, now_pages, today)
         for rep in rewrite:
-            plan.replace.append(rep_layout(team, rep, now_pages[rep.name], signals))
+            if rep.name in read_as:  # rolled: changed in place
+                plan.edit.append(
+                    rep_edit(
+                        team,
+                        rep,
+                        read_as[rep.name],
+                        snap.grids[rep.tab],
+                        now_pages[rep.name],
+                        signals,
+                        reshape=True,
+                    )
+                )
+            else:  # a new rep: a new tab
+                plan.create.append(rep_layout(team, rep, now_pages[rep.name], signals))
         plan.replace += team_tab(team, summaries, at, signals, recaps_sent(snap)).replace
     return result, plan
 
@@ -570,7 +627,11 @@ def refresh(team: Team, today: date) -> RefreshResult:
             plan = team_tab(team, summaries, at, signals, recaps_sent(snap))
             for rep in team.reps:
                 if rep.name in pages:
-                    plan.replace.append(rep_layout(team, rep, pages[rep.name], signals))
+                    page = pages[rep.name]
+                    grid = snap.grids[rep.tab]
+                    edit = rep_edit(team, rep, page, grid, page, signals, reshape=False)
+                    if not edit.empty:
+                        plan.edit.append(edit)
             return RefreshResult(team.name, wb.location, summaries, signals), plan
 
         return write_replanned(wb, plan_once)

@@ -76,6 +76,33 @@ class Backend:
         """A person's editing session: many edits, saved once at the end."""
         yield
 
+    # --- what else a person puts on a page ------------------------------------------------
+
+    def note(self, tab: str, row: int, col: int, text: str) -> None:
+        """A note (a comment, in Excel's words) on a cell."""
+        raise NotImplementedError
+
+    def notes(self, tab: str) -> dict[tuple[int, int], str]:
+        raise NotImplementedError
+
+    def emphasise(self, tab: str, row: int, col: int) -> None:
+        """Bold red text on a yellow fill."""
+        raise NotImplementedError
+
+    def emphasised(self, tab: str) -> set[tuple[int, int]]:
+        raise NotImplementedError
+
+    def set_height(self, tab: str, row: int, points: int) -> None:
+        raise NotImplementedError
+
+    def tall_rows(self, tab: str) -> set[int]:
+        """Rows a person made taller than the default."""
+        raise NotImplementedError
+
+    def formula(self, tab: str, row: int, col: int) -> str | None:
+        """A cell's formula as text, or None."""
+        raise NotImplementedError
+
     # --- built on the above -------------------------------------------------------------
 
     def find(self, tab: str, text: str) -> int:
@@ -162,6 +189,59 @@ class XlsxBackend(Backend):
     def state(self) -> Any:
         return self.path.read_bytes()
 
+    def note(self, tab: str, row: int, col: int, text: str) -> None:
+        from openpyxl.comments import Comment
+
+        wb = self._book()
+        wb[tab].cell(row, col).comment = Comment(text, "Dana")
+        if self._open is None:
+            wb.save(self.path)
+
+    def notes(self, tab: str) -> dict[tuple[int, int], str]:
+        ws = load_workbook(self.path)[tab]
+        return {
+            (c.row, c.column): c.comment.text
+            for row in ws.iter_rows()
+            for c in row
+            if c.comment is not None
+        }
+
+    def emphasise(self, tab: str, row: int, col: int) -> None:
+        from openpyxl.styles import Font, PatternFill
+
+        wb = self._book()
+        cell = wb[tab].cell(row, col)
+        cell.font = Font(bold=True, color="FFC00000")
+        cell.fill = PatternFill("solid", start_color="FFFFFF00")
+        if self._open is None:
+            wb.save(self.path)
+
+    def emphasised(self, tab: str) -> set[tuple[int, int]]:
+        ws = load_workbook(self.path)[tab]
+        return {
+            (c.row, c.column)
+            for row in ws.iter_rows()
+            for c in row
+            if c.font is not None
+            and c.font.b
+            and c.font.color is not None
+            and str(c.font.color.rgb).endswith("C00000")
+        }
+
+    def set_height(self, tab: str, row: int, points: int) -> None:
+        wb = self._book()
+        wb[tab].row_dimensions[row].height = points
+        if self._open is None:
+            wb.save(self.path)
+
+    def tall_rows(self, tab: str) -> set[int]:
+        ws = load_workbook(self.path)[tab]
+        return {r for r, d in ws.row_dimensions.items() if d.height and d.height > 30}
+
+    def formula(self, tab: str, row: int, col: int) -> str | None:
+        value = load_workbook(self.path)[tab].cell(row, col).value
+        return value if isinstance(value, str) and value.startswith("=") else None
+
     def highlights(self, tab: str) -> list[str]:
         formats = load_workbook(self.path)[tab].conditional_formatting
         return [str(rule.text) for cf in formats for rule in cf.rules]
@@ -213,6 +293,56 @@ class GoogleBackend(Backend):
 
     def state(self) -> Any:
         return copy.deepcopy(self.fake.books[SHEET_ID])
+
+    def note(self, tab: str, row: int, col: int, text: str) -> None:
+        sheet = self.book.sheet(title=tab)
+        start = {"sheetId": sheet.sheet_id, "rowIndex": row - 1, "columnIndex": col - 1}
+        request = {"start": start, "rows": [{"values": [{"note": text}]}], "fields": "note"}
+        self.fake.person(SHEET_ID, MANAGER, [{"updateCells": request}])
+
+    def notes(self, tab: str) -> dict[tuple[int, int], str]:
+        sheet = self.book.sheet(title=tab)
+        return {(r + 1, c + 1): v["note"] for (r, c), v in sheet.cells.items() if v.get("note")}
+
+    def emphasise(self, tab: str, row: int, col: int) -> None:
+        sheet = self.book.sheet(title=tab)
+        fmt = {
+            "textFormat": {"bold": True, "foregroundColor": {"red": 0.75}},
+            "backgroundColor": {"red": 1, "green": 1},
+        }
+        start = {"sheetId": sheet.sheet_id, "rowIndex": row - 1, "columnIndex": col - 1}
+        request = {
+            "start": start,
+            "rows": [{"values": [{"userEnteredFormat": fmt}]}],
+            "fields": "userEnteredFormat(textFormat,backgroundColor)",
+        }
+        self.fake.person(SHEET_ID, MANAGER, [{"updateCells": request}])
+
+    def emphasised(self, tab: str) -> set[tuple[int, int]]:
+        sheet = self.book.sheet(title=tab)
+        out = set()
+        for (r, c), cell in sheet.cells.items():
+            text = cell.get("userEnteredFormat", {}).get("textFormat", {})
+            if text.get("bold") and text.get("foregroundColor", {}).get("red", 0) > 0.7:
+                out.add((r + 1, c + 1))
+        return out
+
+    def set_height(self, tab: str, row: int, points: int) -> None:
+        sheet = self.book.sheet(title=tab)
+        rng = {"sheetId": sheet.sheet_id, "dimension": "ROWS", "startIndex": row - 1}
+        rng["endIndex"] = row
+        request = {"range": rng, "properties": {"pixelSize": points * 4 // 3}}
+        request["fields"] = "pixelSize"
+        self.fake.person(SHEET_ID, MANAGER, [{"updateDimensionProperties": request}])
+
+    def tall_rows(self, tab: str) -> set[int]:
+        sheet = self.book.sheet(title=tab)
+        return {r + 1 for r, px in sheet.row_heights.items() if px > 40}
+
+    def formula(self, tab: str, row: int, col: int) -> str | None:
+        cell = self.book.sheet(title=tab).cells.get((row - 1, col - 1), {})
+        value = cell.get("userEnteredValue", {})
+        return value.get("formulaValue")
 
     def highlights(self, tab: str) -> list[str]:
         sheet = self.fake.books[SHEET_ID].sheet(title=tab)

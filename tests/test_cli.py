@@ -82,8 +82,9 @@ def test_rollover_carries_archives_and_is_idempotent(backend: Backend) -> None:
     page = backend.cells("Alice Chen")
     assert page[3][2] == "2026-11"
     deals = [r for r in page if r[1:2] == ("Globex expansion",)]
-    assert len(deals) == 1 and deals[0][3] == 12500 and deals[0][8] == "2026-10"
-    assert deals[0][5] == date(2026, 11, 27)
+    # the row moved to Existing opportunities with what Alice typed, as she typed it
+    assert len(deals) == 1 and deals[0][3] == "$12,500" and deals[0][8] == "2026-10"
+    assert deals[0][5] == "11/27/2026"
     action = next(r for r in page if r[1:2] == ("Call the CFO",))
     assert action[6:8] == ("2026-10", 1)
     assert not [r for r in page if r[1:2] == ("Initech deal",)]
@@ -96,6 +97,9 @@ def test_rollover_carries_archives_and_is_idempotent(backend: Backend) -> None:
     assert all(r[3] for r in history[1:])  # every archived row has its id
     wins = [r for r in history if r[2] == "wins"]
     assert wins and '=HYPERLINK("x")' in wins[0]  # a person's formula is kept as one
+    moved = next(r for r in history if r[4] == "moved")  # and History has it read
+    assert moved[history[0].index("amount")] == 12500
+    assert moved[history[0].index("close_date")] == "2026-11-27"
 
     before = backend.state()
     again = run(backend.config, "rollover", today="2026-11-20")
@@ -267,7 +271,9 @@ def test_workbook_saved_by_libreoffice_still_parses(config_file: Path, tmp_path:
     assert history[: len(history_before)] == history_before  # LibreOffice's rows kept
     assert [r[0] for r in history[len(history_before) :]] == ["2026-10"]
     deal = next(r for r in xb.cells("Alice Chen") if r[1:2] == ("Deal",))
-    assert deal[3] == 20000 and deal[5] == date(2026, 12, 1)
+    assert deal[3] == "$20,000" and deal[5] == "2026-12-01"  # as typed
+    carried = next(r for r in xb.cells("History") if "Deal" in r)
+    assert carried[list(history[0]).index("amount")] == 20000  # as read
 
 
 def test_demo_never_overwrites_a_workbook_it_did_not_make(tmp_path: Path) -> None:

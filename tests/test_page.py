@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 
 from sheetsync.domain.page import Item, Page, assign_ids, blank_page, parse_page
+from sheetsync.domain.page_checks import check_page
 from sheetsync.domain.periods import Cadence
 from sheetsync.domain.render import render_page
 from sheetsync.domain.template import Template
@@ -156,6 +157,7 @@ def test_duplicate_ids_get_a_new_one(monthly: Template) -> None:
     r = _find(grid, "Northwind renewal")
     grid.insert(r + 1, list(grid[r]))  # copy-pasted row, id and all
     page = parse_page("Alice", grid, monthly, M)
+    check_page(page, monthly, "Alice", {})  # as every command does after reading
     assert [i.id is None for i in page.items("existing_opportunities")] == [False, True]
     assign_ids(page, monthly)
     ids = [i.id for i in page.items("existing_opportunities")]

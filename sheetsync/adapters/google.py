@@ -53,7 +53,7 @@ from sheetsync.adapters.google_http import (
 from sheetsync.config import WorkbookConfig
 from sheetsync.domain.access import Access, Shared
 from sheetsync.domain.layout import SheetLayout
-from sheetsync.domain.plan import Grid, Snapshot, WritePlan
+from sheetsync.domain.plan import Grid, PageEdit, Snapshot, WritePlan
 from sheetsync.errors import ConcurrentEdit, SheetsyncError, WorkbookBusy, WorkbookError
 
 LOCK_NOTE = guard.LOCK_NOTE
@@ -79,6 +79,15 @@ def grids_of(spreadsheet: Json) -> dict[str, Grid]:
         entry.get("properties", {}).get("title", ""): cells.read_grid(entry.get("data", []))
         for entry in spreadsheet.get("sheets", [])
     }
+
+
+def notes_of(spreadsheet: Json) -> dict[str, dict[tuple[int, int], str]]:
+    out = {}
+    for entry in spreadsheet.get("sheets", []):
+        notes = cells.read_notes(entry.get("data", []))
+        if notes:
+            out[entry.get("properties", {}).get("title", "")] = notes
+    return out
 
 
 def encoded(body: Json) -> bytes:
@@ -172,8 +181,8 @@ class GoogleWorkbook:
         """The tab list, sizes and protection: the request gspread makes on opening a
         spreadsheet, with a field mask so that it stays small."""
         params = {
-            "fields": "properties.title,"
-            "sheets(properties,protectedRanges,charts.chartId,conditionalFormats.ranges.sheetId)"
+            "fields": "properties.title,sheets(properties,protectedRanges,charts.chartId,"
+            "conditionalFormats(ranges.sheetId,booleanRule.condition))"
         }
         raw = self._call(self.http.fetch_sheet_metadata, self.spreadsheet_id, params)
         self.title = raw.get("properties", {}).get("title", "")
@@ -199,19 +208,24 @@ class GoogleWorkbook:
 
     # --- reading ----------------------------------------------------------------------------
 
-    def _read_grids(self, titles: Sequence[str]) -> dict[str, Grid]:
+    def _read_sheets(self, titles: Sequence[str]) -> Json:
         if not titles:
             return {}
         params: list[tuple[str, str]] = [("ranges", quoted(t)) for t in titles]
         params += [("includeGridData", "true"), ("fields", GRID_FIELDS)]
-        return grids_of(self._call(self.http.fetch_sheet_metadata, self.spreadsheet_id, params))
+        answer: Json = self._call(self.http.fetch_sheet_metadata, self.spreadsheet_id, params)
+        return answer
+
+    def _read_grids(self, titles: Sequence[str]) -> dict[str, Grid]:
+        return grids_of(self._read_sheets(titles))
 
     def read(self, tabs: Sequence[str]) -> Snapshot:
         self._load_metadata()
         wanted = [t for t in dict.fromkeys(tabs) if t in self._meta]
         if LEDGER_TAB in self._meta:
             wanted.append(LEDGER_TAB)
-        grids = self._read_grids(wanted)
+        answer = self._read_sheets(wanted)
+        grids = grids_of(answer)
         ledger = grids.get(LEDGER_TAB, [])[1:]
         self._grids = {t: grids[t] for t in tabs if t in grids}
         self._ready = True
@@ -220,7 +234,24 @@ class GoogleWorkbook:
             for title, g in self._guards.items()
             if (line := guard.blocked_line(g, self.account))
         }
-        return Snapshot(True, list(self._meta), dict(self._grids), ledger, blocked)
+        shown = self._with_results(self._grids)
+        return Snapshot(True, list(self._meta), shown, ledger, blocked, notes_of(answer))
+
+    def _with_results(self, grids: dict[str, Grid]) -> dict[str, Grid]:
+        """The grids with each formula's value as Google computed it: one more read,
+        made only when a tab holds a formula (a person's, typically in a page)."""
+        having = [t for t, g in grids.items() if cells.formula_cells(g)]
+        if not having:
+            return dict(grids)
+        params: list[tuple[str, str]] = [("ranges", quoted(t)) for t in having]
+        params += [("valueRenderOption", "UNFORMATTED_VALUE")]
+        params += [("dateTimeRenderOption", "SERIAL_NUMBER"), ("majorDimension", "ROWS")]
+        url = f"https://sheets.googleapis.com/v4/spreadsheets/{self.spreadsheet_id}/values:batchGet"
+        answer = self._call(self.http.request, "get", url, params=params).json()
+        out = dict(grids)
+        for title, found in zip(having, answer.get("valueRanges", []), strict=False):
+            out[title] = cells.with_results(grids[title], found.get("values", []))
+        return out
 
     # --- who may edit the file ---------------------------------------------------------------
 
@@ -406,6 +437,7 @@ class GoogleWorkbook:
         """A tab this write would change, protected against sheetsync: one line,
         before anything is sent."""
         touched = [layout.title for layout in plan.replace]
+        touched += [edit.title for edit in plan.edit]
         if plan.history:
             touched.append(HISTORY_TAB)
         touched.append(LEDGER_TAB)
@@ -425,11 +457,8 @@ class GoogleWorkbook:
         back, and one after it is refused by Google, so none is lost. The write
         removes the locks; that it removes them also keeps a write sent twice from
         landing twice."""
-        titles = [
-            layout.title
-            for layout in plan.replace
-            if layout.title in self._grids and layout.title not in self._locks.ours
-        ]
+        changing = [layout.title for layout in plan.replace] + [e.title for e in plan.edit]
+        titles = [t for t in changing if t in self._grids and t not in self._locks.ours]
         locked = titles + (
             [LEDGER_TAB]
             if LEDGER_TAB in self._guards and LEDGER_TAB not in self._locks.ours
@@ -513,7 +542,25 @@ class GoogleWorkbook:
                 out += self._replace(layout, ids[layout.title])
             else:
                 out += self._add(layout, ids, taken)
+        for edit in plan.edit:
+            if edit.title in ids:
+                out += self._edit(edit, ids[edit.title])
         out += self._protection_requests(plan)
+        if plan.history_columns and HISTORY_TAB in ids:
+            for col, title in plan.history_columns:
+                out.append(
+                    {
+                        "updateCells": {
+                            "start": {
+                                "sheetId": ids[HISTORY_TAB],
+                                "rowIndex": 0,
+                                "columnIndex": col - 1,
+                            },
+                            "rows": [cells.row_data([cells.cell_data(title)])],
+                            "fields": "userEnteredValue",
+                        }
+                    }
+                )
         if plan.history:
             out.append(self._append(HISTORY_TAB, ids, plan.history))
         ledger = list(plan.ledger)
@@ -574,6 +621,19 @@ class GoogleWorkbook:
         out += [cells.chart_request(sheet_id, c) for c in layout.charts]
         out += guard.protect_requests(
             self._guards.get(layout.title), sheet_id, layout.editors, self.account, False
+        )
+        return out
+
+    def _edit(self, edit: PageEdit, sheet_id: int) -> list[Json]:
+        """A page changed in place (``google_cells.edit_requests``), its protection's
+        editors kept up to date, and sheetsync's colour rules set again."""
+        entry = self._meta[edit.title]
+        out = cells.edit_requests(sheet_id, edit)
+        if edit.highlights is not None:
+            rules = entry.get("conditionalFormats", [])
+            out += cells.highlight_requests(sheet_id, rules, edit.highlights)
+        out += guard.protect_requests(
+            self._guards.get(edit.title), sheet_id, edit.editors, self.account, False
         )
         return out
 

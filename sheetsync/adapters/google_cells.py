@@ -12,8 +12,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sheetsync.domain.layout import Chart, SheetLayout, Style, Validation
-from sheetsync.domain.plan import Grid
+from sheetsync.domain.layout import Chart, Highlight, SheetLayout, Style, Validation
+from sheetsync.domain.plan import Grid, PageEdit
 from sheetsync.domain.values import SERIAL_EPOCH, CellValue, Formula, to_serial
 
 Json = dict[str, Any]
@@ -25,7 +25,8 @@ CELL_FIELDS = "userEnteredValue,userEnteredFormat,dataValidation"
 _DATE_TYPES = ("DATE", "DATE_TIME")
 _ALIGN = {"left": "LEFT", "center": "CENTER", "right": "RIGHT"}
 # what a read asks for: typed values, and the format that tells a date from a number
-READ_CELL_FIELDS = "userEnteredValue,effectiveFormat.numberFormat.type"
+READ_CELL_FIELDS = "userEnteredValue,effectiveFormat.numberFormat.type,note"
+OWN_RULE_TEXTS = frozenset({"stalled", "slow", "pushed"})  # render.SIGNAL_COLORS
 
 
 def color(hex_color: str) -> Json:
@@ -208,24 +209,7 @@ def content_requests(sheet_id: int, layout: SheetLayout, clear: bool) -> list[Js
                 }
             }
         )
-    rules: dict[tuple[str, str], list[Json]] = {}  # one rule per (text, colour), all ranges
-    for h in layout.highlights:
-        rng = grid_range(sheet_id, h.first_row - 1, h.last_row, h.column - 1, h.column)
-        rules.setdefault((h.text, h.fill), []).append(rng)
-    for n, ((contains, fill), ranges) in enumerate(rules.items()):
-        condition = {"type": "TEXT_CONTAINS", "values": [{"userEnteredValue": contains}]}
-        background = {"backgroundColorStyle": {"rgbColor": color(fill)}}
-        requests.append(
-            {
-                "addConditionalFormatRule": {
-                    "rule": {
-                        "ranges": ranges,
-                        "booleanRule": {"condition": condition, "format": background},
-                    },
-                    "index": n,
-                }
-            }
-        )
+    requests += _rule_requests(sheet_id, layout.highlights)
     if clear:
         return requests  # a tab rewritten keeps the column widths people may have set
     for i, width in enumerate(layout.widths):
@@ -244,6 +228,31 @@ def content_requests(sheet_id: int, layout: SheetLayout, clear: bool) -> list[Js
             }
         )
     return requests
+
+
+def _rule_requests(sheet_id: int, highlights: list[Highlight]) -> list[Json]:
+    """Signal colours as conditional formats: one rule per (text, colour), with all
+    its ranges, ahead of any rule a person made."""
+    rules: dict[tuple[str, str], list[Json]] = {}
+    for h in highlights:
+        rng = grid_range(sheet_id, h.first_row - 1, h.last_row, h.column - 1, h.column)
+        rules.setdefault((h.text, h.fill), []).append(rng)
+    out: list[Json] = []
+    for n, ((contains, fill), ranges) in enumerate(rules.items()):
+        condition = {"type": "TEXT_CONTAINS", "values": [{"userEnteredValue": contains}]}
+        background = {"backgroundColorStyle": {"rgbColor": color(fill)}}
+        out.append(
+            {
+                "addConditionalFormatRule": {
+                    "rule": {
+                        "ranges": ranges,
+                        "booleanRule": {"condition": condition, "format": background},
+                    },
+                    "index": n,
+                }
+            }
+        )
+    return out
 
 
 def sheet_properties(sheet_id: int, layout: SheetLayout, index: int | None = None) -> Json:
@@ -293,6 +302,132 @@ def read_cell(cell: Json) -> CellValue:
             return moment
         return _number(raw)
     return str(next(iter(value.values())))  # errorValue and anything newer: its text
+
+
+def read_notes(data: list[Json]) -> dict[tuple[int, int], str]:
+    """The notes on a tab's cells, by 1-based (row, column)."""
+    out: dict[tuple[int, int], str] = {}
+    for block in data:
+        r0, c0 = block.get("startRow", 0), block.get("startColumn", 0)
+        for r, row in enumerate(block.get("rowData", []), start=r0 + 1):
+            for c, cell in enumerate(row.get("values", []), start=c0 + 1):
+                if cell.get("note"):
+                    out[(r, c)] = str(cell["note"]).strip()
+    return out
+
+
+def formula_cells(grid: Grid) -> list[tuple[int, int]]:
+    return [
+        (r, c)
+        for r, row in enumerate(grid, start=1)
+        for c, value in enumerate(row, start=1)
+        if isinstance(value, Formula)
+    ]
+
+
+def with_results(grid: Grid, values: list[list[Any]]) -> Grid:
+    """``grid`` with each formula given the value Google computed for it (a
+    values read with UNFORMATTED_VALUE and SERIAL_NUMBER dates)."""
+    out = [list(row) for row in grid]
+    for r, c in formula_cells(grid):
+        found = values[r - 1][c - 1] if r - 1 < len(values) and c - 1 < len(values[r - 1]) else None
+        formula = out[r - 1][c - 1]
+        assert isinstance(formula, Formula)
+        if found in ("", None):
+            continue
+        result: CellValue = found if not isinstance(found, float) else _number(found)
+        out[r - 1][c - 1] = Formula(formula.text, result)  # type: ignore[arg-type]
+    return out
+
+
+def edit_requests(sheet_id: int, edit: PageEdit) -> list[Json]:
+    """A page changed in place: whole rows deleted, moved and inserted, then the
+    changed cells (values; formats only where the edit says), dropdowns for rows
+    sheetsync made or moved. A changed block of cells is one request per row."""
+    out: list[Json] = []
+    for op in edit.ops:
+        rng = {
+            "sheetId": sheet_id,
+            "dimension": "ROWS",
+            "startIndex": op.start - 1,
+            "endIndex": op.start - 1 + op.count,
+        }
+        if op.kind == "delete":
+            out.append({"deleteDimension": {"range": rng}})
+        elif op.kind == "insert":
+            out.append({"insertDimension": {"range": rng, "inheritFromBefore": op.start > 1}})
+        else:
+            out.append({"moveDimension": {"source": rng, "destinationIndex": op.to - 1}})
+    rows: dict[int, list[int]] = {}
+    for r, c in edit.cells:
+        rows.setdefault(r, []).append(c)
+    for r in sorted(rows):
+        cols = sorted(rows[r])
+        i = 0
+        while i < len(cols):
+            styled = (r, cols[i]) in edit.styled
+            j = i
+            while (
+                j + 1 < len(cols)
+                and cols[j + 1] == cols[j] + 1
+                and ((r, cols[j + 1]) in edit.styled) == styled
+            ):
+                j += 1
+            values = []
+            for c in cols[i : j + 1]:
+                cell = edit.cells[(r, c)]
+                data = cell_data(cell.value, cell.style if styled else None)
+                if not styled:
+                    data.pop("userEnteredFormat", None)
+                values.append(data)
+            out.append(
+                {
+                    "updateCells": {
+                        "start": {
+                            "sheetId": sheet_id,
+                            "rowIndex": r - 1,
+                            "columnIndex": cols[i] - 1,
+                        },
+                        "rows": [row_data(values)],
+                        "fields": "userEnteredValue,userEnteredFormat"
+                        if styled
+                        else "userEnteredValue",
+                    }
+                }
+            )
+            i = j + 1
+    for v in edit.validations:
+        out.append(
+            {
+                "setDataValidation": {
+                    "range": grid_range(
+                        sheet_id, v.first_row - 1, v.last_row, v.column - 1, v.column
+                    ),
+                    "rule": _validation_rule(v),
+                }
+            }
+        )
+    return out
+
+
+def own_rule(rule: Json) -> bool:
+    """A conditional format rule sheetsync made (a signal colour)."""
+    condition = rule.get("booleanRule", {}).get("condition", {})
+    texts = [v.get("userEnteredValue") for v in condition.get("values", [])]
+    return (
+        condition.get("type") == "TEXT_CONTAINS" and len(texts) == 1 and texts[0] in OWN_RULE_TEXTS
+    )
+
+
+def highlight_requests(sheet_id: int, rules: list[Json], highlights: list[Highlight]) -> list[Json]:
+    """sheetsync's colour rules replaced; a person's own rules stay, in their order."""
+    out: list[Json] = [
+        {"deleteConditionalFormatRule": {"sheetId": sheet_id, "index": i}}
+        for i in reversed(range(len(rules)))
+        if own_rule(rules[i])
+    ]
+    out += _rule_requests(sheet_id, highlights)
+    return out
 
 
 def read_grid(data: list[Json]) -> Grid:

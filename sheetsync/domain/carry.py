@@ -31,20 +31,31 @@ class HistoryRow:
     carried: int
     values: dict[str, CellValue]
     label: str = ""
+    extra: str = ""  # a person's own columns and the row's notes, as ``Header: value``
 
-    def cells(self, keys: tuple[str, ...]) -> list[CellValue]:
-        fixed: list[CellValue] = [
-            self.period,
-            self.rep,
-            self.section,
-            self.item_id,
-            self.outcome,
-            self.since,
-            self.carried,
-        ]
-        # dates as ISO text: History is a plain log that needs no cell formats
-        values = [self.values.get(k) for k in keys]
-        return fixed + [v.isoformat() if isinstance(v, date) else v for v in values]
+    def cells(self, header: Sequence[CellValue]) -> list[CellValue]:
+        """The row under ``header`` (History's first row, as it is): each value
+        under its column's name, whatever order people left the columns in; None
+        under a column of a person's own."""
+        fixed: dict[str, CellValue] = {
+            "period": self.period,
+            "rep": self.rep,
+            "section": self.section,
+            "id": self.item_id,
+            "outcome": self.outcome,
+            "since": self.since,
+            "carried": self.carried,
+            "extra": self.extra or None,
+        }
+        out: list[CellValue] = []
+        for name in header:
+            key = str(name or "")
+            value = fixed[key] if key in fixed else self.values.get(key)
+            # dates as ISO text: History is a plain log that needs no cell formats
+            out.append(value.isoformat() if isinstance(value, date) else value)
+        while out and out[-1] is None:
+            out.pop()
+        return out
 
 
 @dataclass
@@ -116,6 +127,7 @@ def roll_page(
                     item.carried,
                     values,
                     item.label(sec),
+                    extra_text(item),
                 )
             )
             if outcome in STAYS:
@@ -130,6 +142,14 @@ def roll_page(
     for key, arrived in arrivals:  # moved rows follow the rows the section kept
         sections[key].items.append(arrived)
     return result
+
+
+def extra_text(item: Item) -> str:
+    """What History keeps of a row beyond the template's columns: a person's own
+    columns and the notes on its cells."""
+    parts = [f"{title}: {value}" for title, value in item.extra.items()]
+    parts += [f"note on {title}: {text}" for title, text in item.notes.items()]
+    return "; ".join(parts)
 
 
 def carries_in_history(history: Sequence[Sequence[CellValue]]) -> Counter[tuple[str, str]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -27,8 +27,11 @@ from sheetsync.domain.values import (
 from sheetsync.errors import PageError, PeriodError
 
 MARKER = "#"
+TALK_MARKER = "#talk"  # column A of the first row of the "To talk about" block
+TALK_LABEL = "To talk about"
 ID_HEADER = "id"
 _ID_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+TALK_ROWS = 5  # the "To talk about" block: a fixed number of rows, so that it never moves the page
 
 
 def column_letter(index: int) -> str:
@@ -55,13 +58,18 @@ def cell_name(row: int, col: int) -> str:
 @dataclass
 class Item:
     """One row of a section. ``values`` holds typed values by column key; a value that
-    could not be read is kept exactly as typed."""
+    could not be read is kept exactly as typed; a formula counts as the value the
+    spreadsheet computed for it. ``extra`` holds the row's cells under a person's
+    own columns, by their header, and ``notes`` the notes on its cells."""
 
     id: str | None
     values: dict[str, CellValue]
     origin: str | None = None  # period label the item first appeared in
     carried: int = 0  # how many rollovers it has survived
     row: int = 0  # sheet row it was read from; 0 if made by sheetsync
+    extra: dict[str, CellValue] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)  # column title -> note
+    mended: set[str] = field(default_factory=set)  # keys sheetsync set, not as typed
 
     def label(self, section: Section) -> str:
         """A short name for messages: the first text column's value."""
@@ -73,10 +81,32 @@ class Item:
 
 
 @dataclass
+class SectionShape:
+    """Where a section is on the sheet, as read (rows and columns 1-based)."""
+
+    title_row: int
+    header_row: int
+    last_row: int  # the last row before the next section's title (or the page's end)
+    columns: dict[str, int]  # template column key -> sheet column
+    extra: dict[int, str] = field(default_factory=dict)  # a person's own columns: title
+
+
+@dataclass
+class PageShape:
+    """Where sheetsync's parts of a page are on the sheet, as read."""
+
+    rows: int  # rows the grid has
+    header_rows: dict[str, int]  # header field key -> row
+    talk: list[int] = field(default_factory=list)  # the rows of the "To talk about" block
+    talk_marked: bool = False  # the block carries its marker (older pages do not)
+
+
+@dataclass
 class SectionContent:
     key: str
     title: str  # as shown on the page, which people may retitle
     items: list[Item] = field(default_factory=list)
+    shape: SectionShape | None = None  # None: not read from a sheet
 
 
 @dataclass
@@ -85,6 +115,7 @@ class Page:
     header: dict[str, CellValue]
     sections: dict[str, SectionContent]
     warnings: list[str] = field(default_factory=list)
+    shape: PageShape | None = None  # None: not read from a sheet
 
     @property
     def period_label(self) -> str:
@@ -92,6 +123,24 @@ class Page:
 
     def items(self, key: str) -> list[Item]:
         return self.sections[key].items
+
+    def snapshot(self) -> Page:
+        """The page as it is now, with copies of its items: what a change that adds,
+        removes or alters items is worked out against (items are matched by the
+        row they were read from)."""
+        sections = {
+            k: SectionContent(
+                c.key,
+                c.title,
+                [
+                    replace(i, values=dict(i.values), extra=dict(i.extra), notes=dict(i.notes))
+                    for i in c.items
+                ],
+                c.shape,
+            )
+            for k, c in self.sections.items()
+        }
+        return Page(self.tab, dict(self.header), sections, list(self.warnings), self.shape)
 
 
 def new_id(seed: str, taken: set[str]) -> str:
@@ -161,6 +210,20 @@ def _find_sections(tab: str, grid: list[list[CellValue]], template: Template) ->
     return found
 
 
+def _extra_columns(
+    grid: list[list[CellValue]], row: int, columns: dict[str, int]
+) -> dict[int, str]:
+    """A person's own columns in a section's header row: titled cells that are not
+    the template's."""
+    ours = set(columns.values())
+    width = len(grid[row - 1]) if row - 1 < len(grid) else 0
+    return {
+        c: _text(_cell(grid, row, c))
+        for c in range(2, width + 1)
+        if c not in ours and _text(_cell(grid, row, c))
+    }
+
+
 def _header_columns(
     tab: str, grid: list[list[CellValue]], row: int, section: Section
 ) -> dict[str, int]:
@@ -194,16 +257,25 @@ def _header_columns(
     return found
 
 
+def _computed(value: CellValue) -> CellValue:
+    """A formula counts as the value the spreadsheet computed for it, where known."""
+    if isinstance(value, Formula) and value.value is not None:
+        return value.value
+    return value
+
+
 def _read_item(
     tab: str,
     grid: list[list[CellValue]],
     row: int,
     section: Section,
-    columns: dict[str, int],
+    shape: SectionShape,
     warnings: list[str],
+    notes: dict[tuple[int, int], str],
 ) -> Item | None:
+    columns = shape.columns
     raw = {
-        col.key: _cell(grid, row, columns[col.key]) if col.key in columns else None
+        col.key: _computed(_cell(grid, row, columns[col.key])) if col.key in columns else None
         for col in section.columns
     }
     if all(is_blank(raw[c.key]) or raw[c.key] is False for c in section.user_columns):
@@ -233,11 +305,53 @@ def _read_item(
         else:
             parsed[col.key] = typed
     ident = _text(_cell(grid, row, 1)) or None
-    return Item(ident, parsed, origin, carried, row)
+    extra = {
+        title: _computed(_cell(grid, row, c))
+        for c, title in shape.extra.items()
+        if not is_blank(_cell(grid, row, c))
+    }
+    titles = {v: col.title for col in section.columns if (v := columns.get(col.key))}
+    titles.update(shape.extra)
+    row_notes = {
+        titles.get(c, column_letter(c)): text for (r, c), text in notes.items() if r == row and text
+    }
+    return Item(ident, parsed, origin, carried, row, extra, row_notes)
+
+
+def _refuse_strays(
+    tab: str,
+    grid: list[list[CellValue]],
+    row: int,
+    section: Section,
+    shape: SectionShape,
+    width: int,
+) -> None:
+    """An item row with values under no column of its section (untitled columns
+    within the page's width): rows of another section pasted here, most likely.
+    One such cell is a note; two or more, a refusal that says how to keep them."""
+    used = set(shape.columns.values()) | set(shape.extra)
+    strays = [
+        cell_name(row, c)
+        for c in range(2, width + 1)
+        if c not in used and not is_blank(_cell(grid, row, c))
+    ]
+    if len(strays) >= 2:
+        raise PageError(
+            tab,
+            strays[0],
+            f"row {row} has values under no column of section '{section.title}' "
+            f"({', '.join(strays)}): rows of another section pasted here? Move them back; "
+            "or, to keep them as your own columns, give each a title in the header row "
+            f"(row {shape.header_row})",
+        )
 
 
 def _read_header(
-    tab: str, grid: list[list[CellValue]], first_section_row: int, cadence: Cadence
+    tab: str,
+    grid: list[list[CellValue]],
+    first_section_row: int,
+    cadence: Cadence,
+    rows: dict[str, int],
 ) -> dict[str, CellValue]:
     labels: dict[str, int] = {}
     for r in range(1, first_section_row):
@@ -247,6 +361,8 @@ def _read_header(
     header: dict[str, CellValue] = {}
     for fld in HEADER_FIELDS:
         found = labels.get(fld.label.casefold())
+        if found is not None:
+            rows[fld.key] = found
         if found is None:
             if fld.key in ("rep", "period"):
                 raise PageError(
@@ -256,7 +372,7 @@ def _read_header(
                 )
             header[fld.key] = None
             continue
-        value = _cell(grid, found, 3)
+        value = _computed(_cell(grid, found, 3))
         try:
             if fld.type == "date":
                 value = read_date(value)
@@ -278,11 +394,47 @@ def _read_period(value: CellValue, cadence: Cadence) -> Period:
     return parse_period(_text(value), cadence)
 
 
-def parse_page(tab: str, grid: list[list[CellValue]], template: Template, cadence: Cadence) -> Page:
+def _talk_rows(grid: list[list[CellValue]], after: int, before: int) -> tuple[list[int], bool]:
+    """The rows of the "To talk about" block between the header fields (``after``)
+    and the first section (``before``): from its marker, or, on a page made before
+    the marker, the rows holding the list (its label, then its lines)."""
+    for r in range(after + 1, before):
+        if _text(_cell(grid, r, 1)) == TALK_MARKER:
+            rows = [r]
+            while (
+                rows[-1] + 1 < before
+                and not _text(_cell(grid, rows[-1] + 1, 1))
+                and not _text(_cell(grid, rows[-1] + 1, 2))
+                and len(rows) < TALK_ROWS
+            ):
+                rows.append(rows[-1] + 1)
+            return rows, True
+    rows = []
+    for r in range(after + 1, before):
+        label = _norm(_cell(grid, r, 2))
+        if label == TALK_LABEL.casefold() or (rows and not label and _text(_cell(grid, r, 3))):
+            rows.append(r)
+        elif rows:
+            break
+    return rows, False
+
+
+def parse_page(
+    tab: str,
+    grid: list[list[CellValue]],
+    template: Template,
+    cadence: Cadence,
+    notes: dict[tuple[int, int], str] | None = None,
+) -> Page:
     """Read a rep page. Raises ``PageError`` naming the cell when it cannot be read safely;
-    collects a warning for each value it kept as typed."""
+    collects a warning for each value it kept as typed. ``notes``: the notes on the
+    tab's cells, by (row, column)."""
     starts = _find_sections(tab, grid, template)
-    header = _read_header(tab, grid, min(starts.values()), cadence)
+    header_rows: dict[str, int] = {}
+    header = _read_header(tab, grid, min(starts.values()), cadence, header_rows)
+    last_header = max(header_rows.values(), default=1)
+    talk, marked = _talk_rows(grid, last_header, min(starts.values()))
+    shape = PageShape(len(grid), header_rows, talk, marked)
     boundaries = [*sorted(starts.values()), len(grid) + 1]
     warnings: list[str] = []
     rank = {sec.key: i for i, sec in enumerate(template.sections)}
@@ -297,14 +449,16 @@ def parse_page(tab: str, grid: list[list[CellValue]], template: Template, cadenc
             )
             break
     sections: dict[str, SectionContent] = {}
-    seen_ids: dict[str, str] = {}
     for sec in template.sections:
         start = starts[sec.key]
         end = boundaries[boundaries.index(start) + 1]
         header_row = start + 1
         columns = _header_columns(tab, grid, header_row, sec)
+        sec_shape = SectionShape(
+            start, header_row, end - 1, columns, _extra_columns(grid, header_row, columns)
+        )
         title = _text(_cell(grid, start, 2)).split(" · ")[0].strip() or sec.title
-        content = SectionContent(sec.key, title)
+        content = SectionContent(sec.key, title, shape=sec_shape)
         has_counter = any(c.type == "carried" for c in sec.columns)
         period = str(header["period"])
         for r in range(header_row + 1, end):
@@ -315,22 +469,15 @@ def parse_page(tab: str, grid: list[list[CellValue]], template: Template, cadenc
                     f"a header row inside section '{sec.title}': two "
                     "sections were merged or a section title row was deleted",
                 )
-            item = _read_item(tab, grid, r, sec, columns, warnings)
+            item = _read_item(tab, grid, r, sec, sec_shape, warnings, notes or {})
             if item is None:
                 continue
-            if item.id is not None and item.id in seen_ids:
-                warnings.append(
-                    f"tab '{tab}' {cell_name(r, 1)}: id '{item.id}' also used in row "
-                    f"{seen_ids[item.id]}; this row gets a new id"
-                )
-                item.id = None
-            if item.id is not None:
-                seen_ids[item.id] = str(r)
+            _refuse_strays(tab, grid, r, sec, sec_shape, template.width)
             if not has_counter and item.origin and item.origin < period:
                 item.carried = max(item.carried, 1)  # no Carried column: at least once
             content.items.append(item)
         sections[sec.key] = content
-    return Page(tab, header, sections, warnings)
+    return Page(tab, header, sections, warnings, shape)
 
 
 def assign_ids(page: Page, template: Template) -> int:

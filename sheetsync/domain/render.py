@@ -15,7 +15,15 @@ from sheetsync.domain.layout import (
     money_format,
     tint,
 )
-from sheetsync.domain.page import ID_HEADER, MARKER, Item, Page
+from sheetsync.domain.page import (
+    ID_HEADER,
+    MARKER,
+    TALK_LABEL,
+    TALK_MARKER,
+    TALK_ROWS,
+    Item,
+    Page,
+)
 from sheetsync.domain.template import HEADER_FIELDS, Column, Section, Template
 from sheetsync.domain.values import CellValue
 
@@ -27,6 +35,7 @@ VALUE = Style(bold=True)
 META = Style(size=8, color="#8C959F")
 HINT_COLOR = "#FFFFFF"
 HISTORY_FIXED = ("period", "rep", "section", "id", "outcome", "since", "carried")
+HISTORY_EXTRA = "extra"
 LEDGER_HEADER = ("kind", "rep", "period", "at", "detail")
 SCHEMA_VERSION = "1"
 
@@ -62,8 +71,9 @@ def _item_value(item: Item, column: Column) -> CellValue:
 
 ALERT = "#FBE3E1"  # stalled or slow: red tint
 WATCH = "#FDF1D6"  # pushed: amber tint
-TALK_LABEL = "To talk about"
-TALK_MAX = 5
+TALK_STYLE = Style(color=INK, fill=WATCH, wrap=False)
+TALK_EMPTY = Style(italic=True, color=MUTED)
+NOTHING_TO_TALK = "nothing flagged"
 
 
 SIGNAL_COLORS = (("stalled", ALERT), ("slow", ALERT), ("pushed", WATCH))  # first match wins
@@ -76,6 +86,112 @@ def signal_style(flags: Sequence[str]) -> Style:
     return Style(size=9, color=INK if flags else MUTED)
 
 
+# --- rows, one at a time: a new page is made of them, and an edit writes them -----------
+
+
+def title_cells(page: Page) -> list[Cell]:
+    rep = page.header.get("rep") or page.tab
+    return [Cell(None, META), Cell(f"{rep} · 1:1 · {page.period_label}", TITLE)]
+
+
+def header_value(page: Page, key: str) -> Cell:
+    """The value cell (column C) of a header field."""
+    fld = next(f for f in HEADER_FIELDS if f.key == key)
+    value = page.header.get(fld.key)
+    if fld.type == "date":
+        return Cell(value, Style(bold=True, number_format=DATE_FORMAT, align="left"))
+    if fld.type == "checkbox":
+        return Cell(bool(value), Style(align="left"))
+    return Cell(value, VALUE)
+
+
+def talk_cells(talk: Sequence[str], n: int) -> list[Cell]:
+    """Row ``n`` of the "To talk about" block: its marker and label on the first,
+    then one line each; a block of a fixed number of rows, so that a longer or
+    shorter list never moves the page."""
+    line = talk[n] if n < len(talk) else None
+    value = Cell(line, TALK_STYLE) if line else Cell(None, Style())
+    if n == 0:
+        if not talk:
+            value = Cell(NOTHING_TO_TALK, TALK_EMPTY)
+        return [Cell(TALK_MARKER, META), Cell(TALK_LABEL, LABEL), value]
+    return [Cell(), Cell(), value]
+
+
+def section_title_cells(sec: Section, title: str, width: int) -> list[Cell]:
+    band = Style(bold=True, size=12, color="#FFFFFF", fill=sec.color)
+    hint = Style(italic=True, color=HINT_COLOR, fill=sec.color)
+    shown = f"{title} · {sec.minutes} min" if sec.minutes else title
+    cells = [
+        Cell(MARKER + sec.key, Style(size=8, color=sec.color, fill=sec.color)),
+        Cell(shown, band),
+    ]
+    cells += [Cell(None, band) for _ in range(width - 2)]
+    if sec.hint and width > 3:
+        cells[3] = Cell(sec.hint, hint)
+    return cells
+
+
+def section_header_cells(sec: Section, width: int) -> list[Cell]:
+    head = Style(bold=True, fill=tint(sec.color, 0.82), color=INK)
+    return [
+        Cell(ID_HEADER, Style(bold=True, size=8, color=MUTED, fill=tint(sec.color, 0.82))),
+        *[Cell(col.title, head) for col in sec.columns],
+        *[Cell(None, head) for _ in range(width - 1 - len(sec.columns))],
+    ]
+
+
+def item_cells(
+    sec: Section, item: Item | None, currency: str, flags: Sequence[str] = ()
+) -> list[Cell]:
+    """An item's row (column A, then the section's columns); a blank typing row for
+    no item."""
+    styles = [_value_style(col, currency) for col in sec.columns]
+    if item is None:
+        return [
+            Cell(None, META),
+            *[
+                Cell(False if col.type == "checkbox" else None, st)
+                for col, st in zip(sec.columns, styles, strict=True)
+            ],
+        ]
+    return [
+        Cell(item.id, META),
+        *[
+            Cell("; ".join(flags) or None, signal_style(flags))
+            if col.type == "signal"
+            else Cell(_item_value(item, col), st)
+            for col, st in zip(sec.columns, styles, strict=True)
+        ],
+    ]
+
+
+def row_validations(sec: Section, first: int, last: int) -> list[Validation]:
+    """The dropdowns and checkboxes of a section's rows ``first..last``."""
+    out = []
+    for i, col in enumerate(sec.columns):
+        if col.type == "choice":
+            out.append(Validation(i + 2, first, last, col.choices))
+        elif col.type == "checkbox":
+            out.append(Validation(i + 2, first, last))
+    return out
+
+
+def signal_highlights(sec: Section, column: int, first: int, last: int) -> list[Highlight]:
+    return [Highlight(column, first, last, text, fill) for text, fill in SIGNAL_COLORS]
+
+
+def page_widths(template: Template) -> list[float]:
+    width = template.width
+    widths = [9.0] + [14.0] * (width - 1)
+    widths[1] = 16.0
+    for sec in template.sections:
+        for i, col in enumerate(sec.columns):
+            if col.width:
+                widths[i + 1] = max(widths[i + 1], float(col.width))
+    return widths
+
+
 def render_page(
     page: Page,
     template: Template,
@@ -83,37 +199,22 @@ def render_page(
     signals: Mapping[str, Sequence[str]] | None = None,
     talk: Sequence[str] = (),
 ) -> SheetLayout:
-    """The full tab for ``page``: title, header block, then every section.
-    ``signals`` maps a deal's id to its flags (shown in the deal sections' signal
-    column); ``talk`` is the short "to talk about" list under the header."""
+    """The full tab for ``page``: title, header block, the "to talk about" block, then
+    every section. ``signals`` maps a deal's id to its flags (shown in the deal
+    sections' signal column); ``talk`` is the short list under the header."""
     width = template.width
     sheet = SheetLayout(title=page.tab, freeze_rows=1, freeze_cols=1)
-    rep = page.header.get("rep") or page.tab
-    sheet.add(Cell(None, META), Cell(f"{rep} · 1:1 · {page.period_label}", TITLE))
+    sheet.add(*title_cells(page))
     for fld in HEADER_FIELDS:
-        value = page.header.get(fld.key)
-        style = VALUE
-        if fld.type == "date":
-            style = Style(bold=True, number_format=DATE_FORMAT, align="left")
-        if fld.type == "checkbox":
-            value = bool(value)
-            style = Style(align="left")
-        row = sheet.add(Cell(), Cell(fld.label, LABEL), Cell(value, style))
+        row = sheet.add(Cell(), Cell(fld.label, LABEL), header_value(page, fld.key))
         if fld.type == "checkbox":
             sheet.validations.append(Validation(3, row, row))
-    talk_style = Style(color=INK, fill=WATCH, wrap=False)
-    for n, line in enumerate(talk[:TALK_MAX]):
-        sheet.add(Cell(), Cell(TALK_LABEL if n == 0 else None, LABEL), Cell(line, talk_style))
+    for n in range(TALK_ROWS):
+        sheet.add(*talk_cells(talk, n))
     sheet.add()
     for sec in template.sections:
         _render_section(sheet, sec, page, width, currency, signals or {})
-    widths = [9.0] + [14.0] * (width - 1)
-    widths[1] = 16.0
-    for sec in template.sections:
-        for i, col in enumerate(sec.columns):
-            if col.width:
-                widths[i + 1] = max(widths[i + 1], float(col.width))
-    sheet.widths = widths
+    sheet.widths = page_widths(template)
     return sheet
 
 
@@ -125,68 +226,34 @@ def _render_section(
     currency: str,
     signals: Mapping[str, Sequence[str]],
 ) -> None:
-    band = Style(bold=True, size=12, color="#FFFFFF", fill=sec.color)
-    hint = Style(italic=True, color=HINT_COLOR, fill=sec.color)
     content = page.sections.get(sec.key)
-    title = content.title if content else sec.title
-    shown = f"{title} · {sec.minutes} min" if sec.minutes else title
-    cells = [
-        Cell(MARKER + sec.key, Style(size=8, color=sec.color, fill=sec.color)),
-        Cell(shown, band),
-    ]
-    cells += [Cell(None, band) for _ in range(width - 2)]
-    if sec.hint and width > 3:
-        cells[3] = Cell(sec.hint, hint)
-    sheet.add(*cells)
-    head = Style(bold=True, fill=tint(sec.color, 0.82), color=INK)
-    sheet.add(
-        Cell(ID_HEADER, Style(bold=True, size=8, color=MUTED, fill=tint(sec.color, 0.82))),
-        *[Cell(col.title, head) for col in sec.columns],
-        *[Cell(None, head) for _ in range(width - 1 - len(sec.columns))],
-    )
+    sheet.add(*section_title_cells(sec, content.title if content else sec.title, width))
+    sheet.add(*section_header_cells(sec, width))
     items = content.items if content else []
     first = len(sheet.rows) + 1
-    styles = [_value_style(col, currency) for col in sec.columns]
     for item in items:
-        flags = signals.get(item.id or "", ())
-        sheet.add(
-            Cell(item.id, META),
-            *[
-                Cell("; ".join(flags) or None, signal_style(flags))
-                if col.type == "signal"
-                else Cell(_item_value(item, col), st)
-                for col, st in zip(sec.columns, styles, strict=True)
-            ],
-        )
+        sheet.add(*item_cells(sec, item, currency, signals.get(item.id or "", ())))
     for _ in range(sec.blank_rows):
-        sheet.add(
-            Cell(None, META),
-            *[
-                Cell(False if col.type == "checkbox" else None, st)
-                for col, st in zip(sec.columns, styles, strict=True)
-            ],
-        )
+        sheet.add(*item_cells(sec, None, currency))
     last = len(sheet.rows)
     for i, col in enumerate(sec.columns):
         if col.type == "signal":
-            for text, fill in SIGNAL_COLORS:
-                sheet.highlights.append(Highlight(i + 2, first, last, text, fill))
-        if col.type == "choice":
-            sheet.validations.append(Validation(i + 2, first, last, col.choices))
-        elif col.type == "checkbox":
-            sheet.validations.append(Validation(i + 2, first, last))
+            sheet.highlights += signal_highlights(sec, i + 2, first, last)
+    sheet.validations += row_validations(sec, first, last)
     sheet.add()
 
 
 def history_header(template: Template) -> list[str]:
-    return [*HISTORY_FIXED, *template.history_keys]
+    """History's columns: the fixed ones, the template's, and ``extra`` (a person's
+    own columns and the notes of an archived row, as ``Header: value`` pairs)."""
+    return [*HISTORY_FIXED, *template.history_keys, HISTORY_EXTRA]
 
 
 def render_history(template: Template) -> SheetLayout:
     head = Style(bold=True, fill="#E6EAF0")
     sheet = SheetLayout(title="History", freeze_rows=1, tab_color="#6E7781")
     sheet.add(*[Cell(h, head) for h in history_header(template)])
-    sheet.widths = [9.0, 18, 22, 9, 10, 9, 8] + [16.0] * len(template.history_keys)
+    sheet.widths = [9.0, 18, 22, 9, 10, 9, 8] + [16.0] * len(template.history_keys) + [40.0]
     return sheet
 
 

@@ -25,10 +25,12 @@ from __future__ import annotations
 
 import copy
 import itertools
+from collections.abc import Callable
 from typing import Any
 
 from tests.fakes.a1 import Box, quote_title
 from tests.fakes.fieldmask import Mask, parse_mask
+from tests.fakes.formulas import follow_rows
 from tests.fakes.sheets_defaults import colour
 from tests.fakes.sheets_model import (
     ApiError,
@@ -154,6 +156,7 @@ class BatchUpdate:
         self.book = book
         self.caller = caller
         self.ids = ids
+        self._formulas: list[tuple[Sheet, Json]] | None = None  # cells holding one
 
     def apply(self, requests: list[Json]) -> list[Json]:
         replies = []
@@ -217,6 +220,8 @@ class BatchUpdate:
                         "characters in a single cell."
                     )
                 current = sheet.cells.setdefault((r, c), {})
+                if "formulaValue" in (cell.get("userEnteredValue") or {}):
+                    self._formulas = None  # a new formula: look again
                 merge_fields(current, cell, mask)
                 if current.get("note") == "":
                     del current["note"]  # an empty note is no note (test_worksheet_notes)
@@ -528,6 +533,68 @@ class BatchUpdate:
             sheet.cols += n
         for grid in self._ranges_on(sheet):
             self._shift(grid, rows, start, n)
+        if rows:
+            self._follow(sheet, lambda r: r + n if r >= start + 1 else r, (0, -1))
+
+    def do_moveDimension(self, args: Json) -> None:
+        """Rows (or columns) moved, with everything in them: cells, sizes, and the
+        references to them (Sheets reference, MoveDimensionRequest:
+        ``destinationIndex`` counts as the sheet is before the move)."""
+        sheet, rows, start, end = self._dimension(args["source"])
+        n = end - start
+        limit = sheet.rows if rows else sheet.cols
+        dest = args.get("destinationIndex", 0)
+        if end > limit or not 0 <= dest <= limit:
+            raise bad(f"Invalid dimension range {start}:{end} (grid has {limit}).")
+        if start <= dest <= end:
+            return  # it stays where it is
+        lo, hi = min(start, dest), max(end, dest)
+        span = Span(lo, hi, 0, None) if rows else Span(0, None, lo, hi)
+        self.book.check_cells(self.caller, sheet, span)
+
+        def move(i: int) -> int:  # 0-based
+            if start <= i < end:
+                return i - start + (dest - n if dest > end else dest)
+            if dest > end and end <= i < dest:
+                return i - n
+            if dest < start and dest <= i < start:
+                return i + n
+            return i
+
+        sheet.cells = {
+            ((move(r), c) if rows else (r, move(c))): cell for (r, c), cell in sheet.cells.items()
+        }
+        sizes = sheet.row_heights if rows else sheet.col_widths
+        moved = {move(i): v for i, v in sizes.items()}
+        sizes.clear()
+        sizes.update(moved)
+        for grid in self._ranges_on(sheet):
+            lo_key, hi_key = (
+                ("startRowIndex", "endRowIndex") if rows else ("startColumnIndex", "endColumnIndex")
+            )
+            if lo_key in grid and hi_key in grid:
+                a, b = move(grid[lo_key]), move(grid[hi_key] - 1) + 1
+                grid[lo_key], grid[hi_key] = min(a, b - 1), max(a + 1, b)
+        if rows:
+            self._follow(sheet, lambda r: move(r - 1) + 1, (0, -1))
+
+    def _follow(
+        self, sheet: Sheet, move: Callable[[int], int | None], deleted: tuple[int, int]
+    ) -> None:
+        """Every formula of the workbook keeps pointing at the same cells of ``sheet``."""
+        if self._formulas is None:
+            self._formulas = [
+                (other, cell)
+                for other in self.book.sheets
+                for cell in other.cells.values()
+                if "formulaValue" in (cell.get("userEnteredValue") or {})
+            ]
+        for other, cell in self._formulas:
+            value = cell.get("userEnteredValue") or {}
+            if "formulaValue" in value:
+                value["formulaValue"] = follow_rows(
+                    value["formulaValue"], other.title, sheet.title, move, deleted
+                )
 
     def do_deleteDimension(self, args: Json, resize: bool = False) -> None:
         sheet, rows, start, end = self._dimension(args["range"])
@@ -558,6 +625,13 @@ class BatchUpdate:
         for grid in self._ranges_on(sheet):
             self._shift(grid, rows, end, -n, cut=start)
         self._drop_empty(sheet)
+        if rows:
+            first, last = start + 1, end
+
+            def move(r: int) -> int | None:
+                return None if first <= r <= last else (r - n if r > last else r)
+
+            self._follow(sheet, move, (first, last))
 
     def _ranges_on(self, sheet: Sheet) -> list[Json]:
         """Every GridRange on ``sheet`` that moves with its cells."""

@@ -6,10 +6,12 @@ echoes them (``SpreadsheetTest.test_values_get``, ``test_values_batch_get``,
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
 from tests.fakes.a1 import Box, parse_cells, quote_title, split_range
+from tests.fakes.formulas import evaluate
 from tests.fakes.sheets_model import Sheet, Span, Spreadsheet, bad, denied
 
 Json = dict[str, Any]
@@ -54,13 +56,25 @@ def date_text(serial: float, pattern: str) -> str:
     return out.replace("d", str(day.day)) if "d" in out else out
 
 
-def render(cell: Json | None, option: str, dates: str = "SERIAL_NUMBER") -> Any:
+def render(
+    cell: Json | None,
+    option: str,
+    dates: str = "SERIAL_NUMBER",
+    computed: Callable[[str], Any] | None = None,
+) -> Any:
     value = (cell or {}).get("userEnteredValue")
     if not value:
         return None
     kind, raw = next(iter(value.items()))
     if kind == "formulaValue":
-        return raw if option == "FORMULA" else None
+        if option == "FORMULA":
+            return raw
+        result = computed(raw) if computed else None
+        if result is None:
+            return None
+        if option == "FORMATTED_VALUE":
+            return str(int(result)) if float(result).is_integer() else str(result)
+        return int(result) if float(result).is_integer() else result
     fmt = ((cell or {}).get("userEnteredFormat") or {}).get("numberFormat") or {}
     if kind == "numberValue" and fmt.get("type") in ("DATE", "DATE_TIME"):
         if option == "FORMATTED_VALUE" or dates == "FORMATTED_STRING":
@@ -81,8 +95,21 @@ def get(book: Spreadsheet, text: str, query: dict[str, list[str]]) -> Json:
     dates = query.get("dateTimeRenderOption", ["SERIAL_NUMBER"])[0]
     columns = query.get("majorDimension", ["ROWS"])[0] == "COLUMNS"
     rows: list[list[Any]] = []
+
+    def at(title: str, r: int, c: int) -> Any:
+        try:
+            target = book.sheet(title=title)
+        except Exception:
+            return None
+        return render(target.cells.get((r - 1, c - 1)), "UNFORMATTED_VALUE", "SERIAL_NUMBER")
+
+    def computed(text: str) -> Any:
+        return evaluate(text, sheet.title, at)
+
     for r in range(box.r0, box.r1):
-        row = [render(sheet.cells.get((r, c)), option, dates) for c in range(box.c0, box.c1)]
+        row = [
+            render(sheet.cells.get((r, c)), option, dates, computed) for c in range(box.c0, box.c1)
+        ]
         rows.append(row)
     if columns:
         rows = [list(col) for col in zip(*rows, strict=False)] if rows else []

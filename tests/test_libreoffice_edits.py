@@ -1,0 +1,104 @@
+"""A workbook edited in real LibreOffice Calc (through its UNO bridge), the way a
+person edits it, then run through sheetsync: what they did survives, and what
+sheetsync cannot read safely is refused with one line. Skipped, saying why,
+where LibreOffice or its Python bridge is not installed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.backends import XlsxBackend
+from tests.libreoffice import edit
+from tests.test_cli import run
+
+TAB = "Alice Chen"
+
+
+def team(config_file: Path) -> XlsxBackend:
+    """Alice's page after a rollover: two carried deals, a month's wins."""
+    b = XlsxBackend(config_file.parent)
+    run(config_file, "init", today="2026-09-05")
+    b.type_row(TAB, "#existing_opportunities", ["Globex", "Globex", 30000, "Demo", "2026-11-20"])
+    b.type_row(TAB, "#existing_opportunities", ["Hooli", "Hooli", 12000, "Trial", "2026-12-15"])
+    assert run(config_file, "rollover", today="2026-10-02").exit_code == 0
+    b.type_row(TAB, "#wins", ["Signed Initech"])
+    return b
+
+
+def test_a_note_and_a_formula_made_in_libreoffice_survive(
+    config_file: Path, tmp_path: Path
+) -> None:
+    b = team(config_file)
+    hooli = b.find(TAB, "Hooli")
+    globex = b.find(TAB, "Globex")
+    edit(
+        b.path,
+        [
+            {"op": "note", "tab": TAB, "row": hooli, "col": 4, "text": "CFO is on leave"},
+            {"op": "set", "tab": TAB, "row": globex, "col": 4, "value": "=15000*2"},
+            {"op": "set", "tab": TAB, "row": hooli, "col": 14, "value": f"=D{globex}-D{hooli}"},
+        ],
+        tmp_path / "lo",
+    )
+    res = run(config_file, "rollover", today="2026-11-02")
+    assert res.exit_code == 0, res.output
+    hooli, globex = b.find(TAB, "Hooli"), b.find(TAB, "Globex")
+    assert b.notes(TAB) == {(hooli, 4): "CFO is on leave"}
+    assert b.formula(TAB, globex, 4) == "=15000*2"  # still a formula on the page
+    assert b.formula(TAB, hooli, 14) == f"=D{globex}-D{hooli}"  # following its rows
+    history = b.cells("History")
+    amount = list(history[0]).index("amount")
+    carried = next(r for r in history if "Globex" in r and r[0] == "2026-10")
+    assert carried[amount] == 30000  # its value, as LibreOffice computed it
+
+
+def test_an_own_column_inserted_in_libreoffice_moves_with_its_rows(
+    config_file: Path, tmp_path: Path
+) -> None:
+    b = team(config_file)
+    header = b.find(TAB, "#existing_opportunities") + 1
+    globex, hooli = b.find(TAB, "Globex"), b.find(TAB, "Hooli")
+    edit(
+        b.path,
+        [
+            {"op": "insert_column", "tab": TAB, "col": 5},  # before Stage, across the sheet
+            {"op": "set", "tab": TAB, "row": header, "col": 5, "value": "Probability"},
+            {"op": "set", "tab": TAB, "row": globex, "col": 5, "value": 0.6},
+            {"op": "set", "tab": TAB, "row": hooli, "col": 5, "value": 0.3},
+            {"op": "set", "tab": TAB, "row": hooli, "col": 6, "value": "Closed lost"},
+        ],
+        tmp_path / "lo",
+    )
+    res = run(config_file, "rollover", today="2026-11-02")
+    assert res.exit_code == 0, res.output
+    page = b.cells(TAB)
+    globex = b.find(TAB, "Globex")
+    assert page[globex - 1][4] == 0.6 and page[globex - 1][5] == "Demo"
+    assert not [r for r in page if r[1:2] == ("Hooli",)]  # lost: it left the page
+    history = b.cells("History")
+    extra = list(history[0]).index("extra")
+    lost = next(r for r in history if "Hooli" in r and r[4] == "closed")
+    assert lost[extra] == "Probability: 0.3"
+
+
+def test_the_wins_block_cut_and_pasted_between_deals_is_refused(
+    config_file: Path, tmp_path: Path
+) -> None:
+    b = team(config_file)
+    wins = b.find(TAB, "#wins")
+    rows = b.find(TAB, "#new_opportunities") - wins  # the block: marker to spacer
+    hooli = b.find(TAB, "Hooli")
+    edit(
+        b.path,
+        [{"op": "move_rows", "tab": TAB, "first": wins, "count": rows, "before": hooli}],
+        tmp_path / "lo",
+    )
+    before = b.cells(TAB)
+    res = run(config_file, "rollover", today="2026-11-02")
+    assert res.exit_code == 3, res.output
+    errors = [line for line in res.output.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1
+    assert errors[0].startswith(f"Error: tab '{TAB}' D")
+    assert "has values under no column of section 'Wins'" in errors[0]
+    assert "Bob Stone: rolled 2026-10 -> 2026-11" in res.output
+    assert b.cells(TAB) == before
