@@ -95,6 +95,10 @@ class Backend:
     def set_height(self, tab: str, row: int, points: int) -> None:
         raise NotImplementedError
 
+    def fill(self, tab: str, row: int, col: int) -> str | None:
+        """A cell's fill colour as ``#RRGGBB``, or None for no fill."""
+        raise NotImplementedError
+
     def tall_rows(self, tab: str) -> set[int]:
         """Rows a person made taller than the default."""
         raise NotImplementedError
@@ -228,6 +232,12 @@ class XlsxBackend(Backend):
             and str(c.font.color.rgb).endswith("C00000")
         }
 
+    def fill(self, tab: str, row: int, col: int) -> str | None:
+        fill = load_workbook(self.path)[tab].cell(row, col).fill
+        if fill is None or fill.fill_type != "solid":
+            return None
+        return "#" + str(fill.fgColor.rgb)[-6:].upper()
+
     def set_height(self, tab: str, row: int, points: int) -> None:
         wb = self._book()
         wb[tab].row_dimensions[row].height = points
@@ -326,6 +336,15 @@ class GoogleBackend(Backend):
             if text.get("bold") and text.get("foregroundColor", {}).get("red", 0) > 0.7:
                 out.add((r + 1, c + 1))
         return out
+
+    def fill(self, tab: str, row: int, col: int) -> str | None:
+        cell = self.book.sheet(title=tab).cells.get((row - 1, col - 1), {})
+        colour = cell.get("userEnteredFormat", {}).get("backgroundColor")
+        if not colour or colour == {"red": 1, "green": 1, "blue": 1}:
+            return None  # Google's default: white
+        return "#" + "".join(
+            f"{round(colour.get(k, 0) * 255):02X}" for k in ("red", "green", "blue")
+        )
 
     def set_height(self, tab: str, row: int, points: int) -> None:
         sheet = self.book.sheet(title=tab)

@@ -1,6 +1,7 @@
 """Edits a workbook in real LibreOffice, through its UNO bridge, the way a person
 would in Calc: moves (cuts and pastes) rows, inserts and deletes rows and
-columns, types values and formulas, adds notes; then saves it as .xlsx.
+columns, types values and formulas, adds notes, adds a tab of their own, puts an
+image or a chart on a tab; then saves it as .xlsx.
 
 Run by ``tests/libreoffice.py`` with the system's Python, which has LibreOffice's
 ``uno`` module: ``python3 lo_uno.py BOOK.xlsx PROFILE_DIR ACTIONS.json``."""
@@ -12,6 +13,7 @@ import sys
 import time
 
 import uno  # type: ignore[import-not-found]
+from com.sun.star.awt import Point, Rectangle, Size  # type: ignore[import-not-found]
 from com.sun.star.beans import PropertyValue  # type: ignore[import-not-found]
 from com.sun.star.table import CellAddress, CellRangeAddress  # type: ignore[import-not-found]
 
@@ -58,6 +60,8 @@ def main() -> None:
         url = uno.systemPathToFileUrl(os.path.abspath(book))
         doc = desktop.loadComponentFromURL(url, "_blank", 0, (prop("Hidden", True),))
         for action in actions:
+            if action["op"] == "new_tab":
+                doc.Sheets.insertNewByName(action["tab"], doc.Sheets.getCount())
             sheet = doc.Sheets.getByName(action["tab"])
             index = sheet.RangeAddress.Sheet
             op = action["op"]
@@ -84,6 +88,27 @@ def main() -> None:
                     cell.setValue(value)
                 else:
                     cell.setString(value)
+            elif op == "new_tab":
+                pass
+            elif op == "image":  # a picture file placed on the sheet
+                provider = ctx.ServiceManager.createInstanceWithContext(
+                    "com.sun.star.graphic.GraphicProvider", ctx
+                )
+                picture = uno.systemPathToFileUrl(os.path.abspath(action["file"]))
+                shape = doc.createInstance("com.sun.star.drawing.GraphicObjectShape")
+                shape.Graphic = provider.queryGraphic((prop("URL", picture),))
+                sheet.DrawPage.add(shape)
+                shape.setSize(Size(4000, 3000))
+                if "row" in action:  # at the top of that row, beside its cells
+                    top = sheet.getCellByPosition(0, action["row"] - 1).Position
+                    shape.setPosition(Point(action.get("x", 500), top.Y + 20))
+                else:
+                    shape.setPosition(Point(action.get("x", 500), action.get("y", 500)))
+            elif op == "chart":  # a column chart of a block of cells (first row: titles)
+                r0, c0, r1, c1 = (v - 1 for v in action["cells"])
+                data = CellRangeAddress(index, c0, r0, c1, r1)
+                where = Rectangle(action.get("x", 6000), action.get("y", 500), 9000, 6000)
+                sheet.Charts.addNewByName(action["name"], where, (data,), True, True)
             elif op == "note":
                 where = CellAddress(index, action["col"] - 1, action["row"] - 1)
                 sheet.getAnnotations().insertNew(where, action["text"])

@@ -10,6 +10,7 @@ from pathlib import Path
 from tests.backends import XlsxBackend
 from tests.libreoffice import edit
 from tests.test_cli import run
+from tests.xlsx_parts import drawings_of, hanging_from, parts, picture_rows, png
 
 TAB = "Alice Chen"
 
@@ -102,3 +103,56 @@ def test_the_wins_block_cut_and_pasted_between_deals_is_refused(
     assert "has values under no column of section 'Wins'" in errors[0]
     assert "Bob Stone: rolled 2026-10 -> 2026-11" in res.output
     assert b.cells(TAB) == before
+
+
+def test_images_and_charts_made_in_libreoffice_survive_a_rollover(
+    config_file: Path, tmp_path: Path
+) -> None:
+    b = team(config_file)
+    hooli = b.find(TAB, "Hooli")
+    picture = png(tmp_path / "logo.png")
+    edit(
+        b.path,
+        [
+            {"op": "new_tab", "tab": "Forecast"},
+            {"op": "set", "tab": "Forecast", "row": 1, "col": 1, "value": "Month"},
+            {"op": "set", "tab": "Forecast", "row": 1, "col": 2, "value": "Pipeline"},
+            {"op": "set", "tab": "Forecast", "row": 2, "col": 1, "value": "Oct"},
+            {"op": "set", "tab": "Forecast", "row": 2, "col": 2, "value": 42000},
+            {"op": "set", "tab": "Forecast", "row": 3, "col": 1, "value": "Nov"},
+            {"op": "set", "tab": "Forecast", "row": 3, "col": 2, "value": 51000},
+            {"op": "chart", "tab": "Forecast", "name": "pipeline", "cells": [1, 1, 3, 2]},
+            {"op": "image", "tab": "Forecast", "file": str(picture)},
+        ],
+        tmp_path / "lo",
+    )
+    forecast = drawings_of(b.path, "Forecast")
+    shown = [n for d in forecast for n in hanging_from(b.path, d)]
+    own = {n: parts(b.path)[n] for n in shown}
+    assert any("media/" in n for n in own) and any("charts/" in n for n in own), own.keys()
+    before = {n: parts(b.path)[n] for n in forecast}
+    res = run(config_file, "rollover", today="2026-11-02")
+    assert res.exit_code == 0, res.output
+    assert b.find(TAB, "Hooli") != hooli  # rows moved on Alice's page
+    after = parts(b.path)
+    assert "Forecast" in b.tabs()
+    assert drawings_of(b.path, "Forecast") == forecast
+    assert {n: after[n] for n in forecast} == before  # the drawing, as it was
+    assert {n: after.get(n) for n in own} == own  # the picture and the chart, byte for byte
+    assert b.cells("Forecast")[1] == ("Oct", 42000)
+
+
+def test_a_picture_on_a_rep_page_stays_beside_its_row(config_file: Path, tmp_path: Path) -> None:
+    b = team(config_file)
+    picture = png(tmp_path / "logo.png")
+    hooli = b.find(TAB, "Hooli")
+    edit(  # beside Hooli's row, right of the columns (positions in 1/100 mm)
+        b.path,
+        [{"op": "image", "tab": TAB, "file": str(picture), "x": 30000, "row": hooli}],
+        tmp_path / "lo",
+    )
+    assert picture_rows(b.path, TAB) == [hooli]
+    res = run(config_file, "rollover", today="2026-11-02")
+    assert res.exit_code == 0, res.output
+    assert b.find(TAB, "Hooli") != hooli  # rows were inserted above it
+    assert picture_rows(b.path, TAB) == [b.find(TAB, "Hooli")]

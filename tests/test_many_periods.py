@@ -9,7 +9,12 @@ checked against a model of what the people typed:
   is skipped (no empty page in between);
 - a second rollover changes nothing;
 - no recap is sent twice for a rep and period, each held meeting gets one, and
-  the ledger matches the outbox.
+  the ledger matches the outbox;
+- what people put on a page beyond sheetsync's cells stays with its row while
+  the row is on the page, and is in History's ``extra`` when it leaves: a value
+  in their own column, a note on a cell, a remark typed to the right of a row,
+  a formula that refers to the row's amount (and keeps referring to it as the
+  row moves).
 
 The default run tries a few teams per backend; ``-m long`` (run by CI too) tries
 more. Hypothesis shrinks a failure to the shortest history that shows it.
@@ -61,6 +66,10 @@ class Item:
     section: str
     closed: bool = False
     carried: int = 0
+    own: float | None = None  # in the person's own column, "Probability"
+    note: str | None = None  # a note on the item's name
+    aside: str | None = None  # a remark typed to the right of the row
+    formula: bool = False  # a formula beside the row, referring to its amount
 
 
 @dataclass
@@ -82,6 +91,9 @@ SECTION_OF = {
     "action": "actions",
     "commitment": "commitments",
 }
+OWN = 12  # the person's own column in Existing opportunities ("Probability")
+PERSONAL = ("own", "note", "aside", "formula")
+ASIDE, FORMULA = 14, 15  # a remark and a formula to the right of a row
 CLOSES = {  # what -> (section, column, the values that close a row)
     "close": ("existing_opportunities", 5, ("Closed lost", "Closed won")),
     "done": ("actions", 6, ("Dropped", "Done")),
@@ -114,7 +126,10 @@ def last_day(d: date) -> date:
 Edit = tuple[str, int, int]  # what, which rep, a number to pick an item with
 edits = st.lists(
     st.tuples(
-        st.sampled_from(["deal", "win", "action", "commitment", "close", "done"]),
+        st.sampled_from(
+            # sheetsync's kinds of rows, then a person's own things on a row
+            ("deal", "win", "action", "commitment", "close", "done", *PERSONAL)
+        ),
         st.integers(0, len(REPS) - 1),
         st.integers(0, 99),
     ),
@@ -150,6 +165,9 @@ def edit(b: Backend, m: Model, what: str, rep: str, pick: int) -> None:
         items.append(Item(label, section))
         RUNS["edits"] += 1
         return
+    if what in PERSONAL:
+        person_edit(b, m, what, rep, pick)
+        return
     section, col, values = CLOSES[what]  # a deal won or lost, an action done or dropped
     still_open = [i for i in items if i.section == section and not i.closed]
     if still_open:
@@ -157,6 +175,66 @@ def edit(b: Backend, m: Model, what: str, rep: str, pick: int) -> None:
         b.set_cell(tab, item.label, col, values[pick % 2])
         item.closed = True
         RUNS["edits"] += 1
+
+
+def person_edit(b: Backend, m: Model, what: str, rep: str, pick: int) -> None:
+    """Something of a person's own on an item's row (not on a win: wins leave at
+    the next rollover)."""
+    tab = REPS[rep]
+    deals = [i for i in m.items[rep] if i.section == "existing_opportunities"]
+    others = [i for i in m.items[rep] if i.section != "wins"]
+    pool = deals if what == "own" else others
+    if not pool:
+        return
+    item = pool[pick % len(pool)]
+    row = b.find(tab, item.label)
+    if what == "own":
+        item.own = round(0.1 * (pick % 10), 1)
+        b.write(tab, row, OWN, item.own)
+    elif what == "note":
+        item.note = f"note {pick} on {item.label}"
+        b.note(tab, row, 2, item.note)
+    elif what == "aside":
+        item.aside = f"aside {pick}"
+        b.write(tab, row, ASIDE, item.aside)
+    else:
+        item.formula = True
+        b.write(tab, row, FORMULA, f"=D{row}*2")
+    RUNS["edits"] += 1
+
+
+def check_person(b: Backend, m: Model, rep: str) -> None:
+    """Each item's own things are on its row, wherever the row is now."""
+    tab = REPS[rep]
+    page = b.cells(tab)
+    notes = b.notes(tab)
+    for item in m.items[rep]:
+        row = b.find(tab, item.label)
+        cells = page[row - 1]
+
+        def at(col: int, cells: tuple[Any, ...] = cells) -> Any:
+            return cells[col - 1] if col - 1 < len(cells) else None
+
+        if item.own is not None:
+            assert at(OWN) == item.own, (item.label, at(OWN), item.own)
+        if item.aside is not None:
+            assert at(ASIDE) == item.aside, (item.label, at(ASIDE))
+        if item.note is not None:
+            assert notes.get((row, 2)) == item.note, (item.label, notes)
+        if item.formula:
+            assert b.formula(tab, row, FORMULA) == f"=D{row}*2", (item.label, row)
+
+
+def check_extra(item: Item, extra: Any) -> None:
+    """What History keeps of an item's own things when it leaves the page."""
+    text = str(extra or "")
+    if item.own is not None:  # a number, however the backend writes it (0 or 0.0)
+        own = re.search(r"Probability: ([^;]+)", text)
+        assert own is not None and float(own.group(1)) == item.own, (item.label, text)
+    if item.note is not None:
+        assert f"note on Opportunity: {item.note}" in text or f": {item.note}" in text, text
+    if item.aside is not None:
+        assert f"N: {item.aside}" in text, (item.label, text)
 
 
 LABEL = re.compile(r"^(Alice|Bob) (deal|win|action|commitment) \d+$")
@@ -183,11 +261,13 @@ def check_rollover(b: Backend, m: Model, new_period: str, history_before: int) -
         expected = {i.label: i for i in m.items[rep]}
         assert set(by_label) == set(expected), (rep, set(by_label) ^ set(expected))
         assert len(mine) == len(expected), f"{rep}: a History row twice or one without an item"
+        extra = list(history[0]).index("extra")
         for label, found in by_label.items():
             item = expected[label]
             assert len(found) == 1, f"{label} archived twice"
             assert found[0][4] == outcome(item), (label, found[0][4], outcome(item))
             assert int(found[0][6] or 0) == item.carried, (label, found[0][6], item.carried)
+            check_extra(item, found[0][extra] if extra < len(found[0]) else None)
         staying = []
         for item in m.items[rep]:
             if outcome(item) in ("carried", "moved"):
@@ -200,6 +280,10 @@ def check_rollover(b: Backend, m: Model, new_period: str, history_before: int) -
         assert page[3][2] == new_period
         on_page = labels_on(b, rep)
         assert on_page == Counter({i.label: 1 for i in staying}), rep
+        for item in staying:
+            if item.own is not None and item.section != "existing_opportunities":
+                item.own = None  # not in its section's columns any more
+        check_person(b, m, rep)
     keys = [(r[0], r[1], r[3]) for r in history[1:]]
     assert len(keys) == len(set(keys)), "History has an item twice in one period"
     m.period = new_period
@@ -226,6 +310,8 @@ def live(b: Backend, plan: list[Any]) -> None:
     m = Model()
     held: set[tuple[str, str]] = set()
     assert run(b.config, "init", today="2026-10-05").exit_code == 0
+    for tab in REPS.values():  # each rep keeps a column of their own among the deals
+        b.write(tab, b.find(tab, "#existing_opportunities") + 1, OWN, "Probability")
     for i, (rollovers, typed, recaps) in enumerate(plan):
         first = month(i)
         for n in range(rollovers if i else 0):

@@ -75,6 +75,7 @@ def test_a_persons_own_column_moves_with_its_rows_and_History_keeps_it(
         b.write(TAB, row_of(b, "Globex"), OWN, 0.6)
         b.write(TAB, row_of(b, "Initech"), OWN, 1)
         b.write(TAB, row_of(b, "Hooli"), OWN, 0.3)
+        b.write(TAB, row_of(b, "Initech"), OWN + 2, "asked for a case study")  # untitled
     cycle(b)
     page = b.cells(TAB)
     assert page[row_of(b, "#existing_opportunities")][OWN - 1] == "Probability"
@@ -83,7 +84,7 @@ def test_a_persons_own_column_moves_with_its_rows_and_History_keeps_it(
     history = b.cells("History")
     extra = history[0].index("extra")
     won = next(r for r in history if r[2] == "existing_opportunities" and "Initech" in r)
-    assert won[extra] == "Probability: 1"
+    assert won[extra] == "Probability: 1; N: asked for a case study"
     carried = next(r for r in history if "Globex" in r and r[4] == "carried")
     assert carried[extra] == "Probability: 0.6"
 
@@ -113,6 +114,9 @@ def test_the_to_talk_about_block_never_moves_the_page(backend: Backend) -> None:
         assert row_of(b, "#agenda") == first
     talk = row_of(b, "To talk about")
     assert "Globex" in str(b.cells(TAB)[talk - 1][2])
+    # the lines are sheetsync's: a topic has the amber fill, an empty line none
+    assert b.fill(TAB, talk, 3) == "#FDF1D6"
+    assert b.fill(TAB, talk + 1, 3) is None and b.cells(TAB)[talk][2:3] in ((), (None,))
 
 
 def test_an_id_copied_with_its_row_goes_to_the_copy_and_History_follows_the_original(

@@ -30,8 +30,12 @@ OWN_RULE_TEXTS = frozenset({"stalled", "slow", "pushed"})  # render.SIGNAL_COLOR
 
 
 def color(hex_color: str) -> Json:
-    r, g, b = (int(hex_color[i : i + 2], 16) / 255 for i in (1, 3, 5))
-    return {"red": round(r, 3), "green": round(g, 3), "blue": round(b, 3)}
+    """An ``rgbColor`` that Google keeps as exactly this colour. Google stores 8 bits
+    a channel and truncates (0.5 comes back as 127/255, as the recordings show), so
+    a level is sent a quarter step above its own: it truncates and rounds to it."""
+    levels = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
+    r, g, b = (min(1.0, round((k + 0.25) / 255, 4)) for k in levels)
+    return {"red": r, "green": g, "blue": b}
 
 
 def number_format(pattern: str) -> Json:

@@ -41,6 +41,20 @@ def expand_shared(root: Element) -> None:
             f.attrib.pop(attr, None)
 
 
+def mentions(raw: bytes, title: str) -> bool:
+    """Whether an XML part may name the sheet ``title`` in a reference (as Excel and
+    LibreOffice write it: quoted with ``''``, XML-escaped, any case). Over-eager on
+    purpose: a character reference anywhere counts as a mention."""
+    text = raw.lower()
+    if b"&#" in text:
+        return True
+    forms = {title, title.replace("'", "''")}
+    for form in list(forms):
+        escaped = form.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        forms |= {escaped, escaped.replace("'", "&apos;")}
+    return any(form.lower().encode("utf-8") in text for form in forms)
+
+
 class RowMover:
     """Applies row operations to one sheet of a package."""
 
@@ -51,12 +65,22 @@ class RowMover:
         assert entry is not None, title
         self.part = entry.part
         self.sheet = Sheet(pkg.tree(entry.part), title, pkg.date1904)
+        # Only the parts that can refer to this sheet are parsed, and so rewritten:
+        # the sheet itself, and others whose formulas name it; the rest of the
+        # package (a person's own tabs and charts) is copied byte for byte.
         self._formula_parts = [
             (s.title, s.part)
             for s in pkg.sheets()
-            if pkg.parsed(s.part) or _HAS_FORMULA.search(pkg.parts.get(s.part, b""))
+            if s.part == self.part
+            or pkg.parsed(s.part)
+            or (_HAS_FORMULA.search(raw := pkg.parts.get(s.part, b"")) and mentions(raw, title))
         ]
-        self._charts = [p for p in pkg.order if p.startswith("xl/charts/chart")]
+        self._charts = [
+            p
+            for p in pkg.order
+            if p.startswith("xl/charts/chart")
+            and (pkg.parsed(p) or mentions(pkg.parts.get(p, b""), title))
+        ]
         for _, part in self._formula_parts:
             expand_shared(pkg.tree(part))
 

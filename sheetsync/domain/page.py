@@ -310,6 +310,11 @@ def _read_item(
         for c, title in shape.extra.items()
         if not is_blank(_cell(grid, row, c))
     }
+    beyond = max([*columns.values(), *shape.extra, 1])
+    width = len(grid[row - 1]) if row - 1 < len(grid) else 0
+    for c in range(beyond + 1, width + 1):  # an untitled note far to the right: its letter
+        if c not in shape.extra and not is_blank(_cell(grid, row, c)):
+            extra.setdefault(column_letter(c), _computed(_cell(grid, row, c)))
     titles = {v: col.title for col in section.columns if (v := columns.get(col.key))}
     titles.update(shape.extra)
     row_notes = {

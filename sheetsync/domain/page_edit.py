@@ -279,14 +279,12 @@ class EditBuilder:
         self._header(after, final, edit)
         for at, row in enumerate(rows, start=1):
             if row.role == "talk":
-                self._write(
-                    edit,
-                    at,
-                    row.old,
-                    talk_cells(self.talk, row.n),
-                    [1, 2, 3],
-                    styled=row.old is None,
-                )
+                # the block is sheetsync's: a line that changes gets its format too
+                # (a topic's fill, the italic "nothing to talk about")
+                cells = talk_cells(self.talk, row.n)
+                new = row.old is None
+                changed = new or not same(cells[2].value, _value(self.grid, row.old, 3))
+                self._write(edit, at, row.old, cells, [1, 2, 3], styled=[new, new, changed])
             elif row.role in ("item", "arrival", "new", "typing"):
                 self._item(edit, at, row)
         if colours:

@@ -220,6 +220,9 @@ class FakeSheetsApi:
             raise PermissionError(f"{who} cannot edit the file: it is not shared with them")
         if book.refusing(who, sheet, Span(row - 1, row, col - 1, col)) is not None:
             raise PermissionError(f"{who} may not edit {tab}: {PROTECTED}")
+        # Google's UI has no cell beyond the grid: a person first adds rows or
+        # columns ("Add 1000 more rows", Insert column), which grows the grid.
+        sheet.rows, sheet.cols = max(sheet.rows, row), max(sheet.cols, col)
         cell = sheet.cells.setdefault((row - 1, col - 1), {})
         if value is None:
             cell.pop("userEnteredValue", None)

@@ -99,7 +99,12 @@ def sync_twins(fmt: Json, mask: Mask) -> None:
     """A format as Google keeps it: the colour a request set, in both of its fields
     (deprecated and Style), at 8 bits a channel."""
     for old, new in COLOUR_TWINS:
-        if _masked(mask, old):
+        # "If backgroundColorStyle is also set, this field takes precedence"
+        # (CellFormat in Google's reference): the Style twin wins where both are
+        # in the mask and it is given.
+        if _masked(mask, new) and _get(fmt, new) is not None:
+            value = _get(fmt, new)
+        elif _masked(mask, old):
             value = _get(fmt, old)
         elif _masked(mask, new):
             value = _get(fmt, new)
