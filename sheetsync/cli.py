@@ -168,6 +168,8 @@ def rollover(obj: Ctx, team_name: str | None, period: str | None, dry_run: bool)
                             click.echo(f"    {label:8} {item}")
             elif r.action == "created":
                 click.echo(f"{team.name} / {r.rep}: new page for {r.to_period}")
+            elif r.action == "mended":
+                click.echo(f"{team.name} / {r.rep}: up to date ({r.from_period}), Period put back")
             else:
                 click.echo(f"{team.name} / {r.rep}: up to date ({r.from_period})")
         if not res.changed:

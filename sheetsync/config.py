@@ -3,6 +3,7 @@ written into the file are rejected with ``file:line``."""
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from importlib import resources
@@ -269,10 +270,13 @@ def _team(r: _Reader, data: Any, i: int, base: Path) -> Team:
         rm = r.mapping(rd, rp, {"name", "email", "tab", "quota"}, {"name"})
         rep_name = r.text(rm["name"], (*rp, "name"))
         tab = r.text(rm.get("tab", rep_name), (*rp, "tab" if "tab" in rm else "name"))
-        if len(tab) > 31 or _BAD_TAB_CHARS & set(tab) or tab.startswith("'"):
+        # Excel counts a title in UTF-16 units: an emoji is two of the 31
+        units = len(tab.encode("utf-16-le")) // 2
+        if units > 31 or _BAD_TAB_CHARS & set(tab) or tab.startswith("'"):
+            longer = f" (this one is {units}: an emoji counts as two)" if units > 31 else ""
             raise r.fail(
                 (*rp, "tab"),
-                f"tab title '{tab}' must be at most 31 characters "
+                f"tab title '{tab}' must be at most 31 characters{longer} "
                 "without [ ] : * ? / \\ (tab names must also work in Excel)",
             )
         if tab.casefold() in {x.casefold() for x in RESERVED_TABS}:
@@ -496,6 +500,13 @@ def _workbook(r: _Reader, data: Any, p: tuple[str | int, ...], base: Path) -> Wo
     )
 
 
+def _workbook_key(workbook: WorkbookConfig) -> str:
+    """What makes two workbooks the same: the file behind any link, or the id."""
+    if workbook.path is not None:
+        return f"xlsx:{os.path.normcase(workbook.path.resolve())}"
+    return f"google:{workbook.spreadsheet}"
+
+
 def load_config(path: Path) -> Config:
     doc = load_yaml(path)
     r = _Reader(doc)
@@ -509,5 +520,17 @@ def load_config(path: Path) -> Config:
     for i, team in enumerate(teams):
         if names.index(team.name.casefold()) != i:
             raise r.fail(("teams", i, "name"), f"duplicate team name '{team.name}'")
+    # a workbook belongs to one team: two would overwrite each other's Team tab and
+    # file their rows under each other's History header
+    owner: dict[str, str] = {}
+    for i, team in enumerate(teams):
+        where = _workbook_key(team.workbook)
+        if where in owner:
+            raise r.fail(
+                ("teams", i, "workbook"),
+                f"team '{team.name}' uses the same workbook as team '{owner[where]}'; "
+                "a workbook belongs to one team: give each its own",
+            )
+        owner[where] = team.name
     keys = [t.workbook.credentials_file for t in teams if t.workbook.credentials_file]
     return Config(path, teams, tuple(config_warnings(path, doc.text, sorted(set(keys)))))

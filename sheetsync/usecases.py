@@ -21,7 +21,7 @@ from sheetsync.domain.layout import SheetLayout
 from sheetsync.domain.page import Page, assign_ids, blank_page, parse_page
 from sheetsync.domain.page_checks import check_page, records_of
 from sheetsync.domain.page_edit import page_edit
-from sheetsync.domain.periods import Period, parse_period, period_of
+from sheetsync.domain.periods import Period, in_range, parse_period, period_of
 from sheetsync.domain.plan import Grid, PageEdit, Snapshot, WritePlan
 from sheetsync.domain.render import (
     SCHEMA_VERSION,
@@ -42,7 +42,9 @@ def now_text() -> str:
 
 
 def target_period(team: Team, today: date, period: str | None) -> Period:
-    return parse_period(period, team.cadence) if period else period_of(today, team.cadence)
+    if period:
+        return parse_period(period, team.cadence)
+    return in_range(period_of(today, team.cadence))
 
 
 def page_header(team: Team, rep: Rep, period: Period, old: Page | None) -> dict[str, CellValue]:
@@ -60,6 +62,31 @@ def page_header(team: Team, rep: Rep, period: Period, old: Page | None) -> dict[
 
 def _rolled_reps(snapshot: Snapshot) -> set[str]:
     return {str(row[1]) for row in snapshot.ledger if len(row) > 1 and row[0] in ("page", "rolled")}
+
+
+def _ledger_periods(snapshot: Snapshot) -> dict[str, str]:
+    """Rep -> the period sheetsync last gave their page (made or rolled it to)."""
+    out: dict[str, str] = {}
+    for row in snapshot.ledger:
+        if len(row) > 2 and row[0] in ("page", "rolled") and row[2]:
+            out[str(row[1])] = str(row[2])
+    return out
+
+
+def _put_period_back(page: Page, rep: str, expected: str | None) -> None:
+    """The page's Period cell is sheetsync's: one a person changed (to last month,
+    to a typo of a year) is put back to what the ledger says, with a warning naming
+    the cell; the next write shows it again."""
+    if expected is None or page.period_label == expected:
+        return
+    row = page.shape.header_rows.get("period") if page.shape else None
+    where = f"tab '{page.tab}' C{row}" if row else f"tab '{page.tab}'"
+    page.warnings.append(
+        f"{where}: the Period cell says '{page.period_label}', but sheetsync last made "
+        f"this page {expected}; it is put back to {expected} (rep {rep})"
+    )
+    page.period_put_back = page.period_label
+    page.header["period"] = expected
 
 
 @dataclass
@@ -180,7 +207,7 @@ def init(team: Team, today: date, share: bool = False, notify: bool = False) -> 
     """Create the workbook or its missing tabs, and put back sheetsync's protection
     where a tab of its own lost it; never touches existing content. ``share``: give
     every person of the team who cannot edit the spreadsheet an editor's access."""
-    period = period_of(today, team.cadence)
+    period = in_range(period_of(today, team.cadence))
     with open_workbook(team.workbook, sharing="write" if share else None) as wb:
         snap = wb.read([])
         plan = WritePlan()
@@ -253,7 +280,7 @@ class RolloverResult:
 
     @property
     def changed(self) -> bool:
-        return any(r.action in ("rolled", "created") for r in self.reps)
+        return any(r.action in ("rolled", "created", "mended") for r in self.reps)
 
 
 def load_pages(
@@ -266,6 +293,7 @@ def load_pages(
     pages: dict[str, Page] = {}
     errors: dict[str, str] = {}
     known = _rolled_reps(snap)
+    periods = _ledger_periods(snap)
     records = records_of(snap.grids.get("History", []), team.template)
     for rep in team.reps:
         if writing and rep.tab in snap.blocked:
@@ -282,6 +310,7 @@ def load_pages(
         try:
             notes = snap.notes.get(rep.tab)
             page = parse_page(rep.tab, grid, team.template, team.cadence, notes)
+            _put_period_back(page, rep.name, periods.get(rep.name))
             check_page(page, team.template, rep.name, records)
             pages[rep.name] = page
         except PageError as exc:
@@ -396,6 +425,10 @@ def _plan_rollover(
         if current >= target:
             summaries.append(summarize(team, rep, page))
             now_pages[rep.name] = page
+            if page.period_put_back is not None:  # written back, nothing else changes
+                res.action = "mended"
+                read_as[rep.name] = page.snapshot()
+                rewrite.append(rep)
             continue
         read_as[rep.name] = page
         res.ids_assigned = assign_ids(page, tpl)

@@ -99,6 +99,11 @@ class Backend:
         """A cell's fill colour as ``#RRGGBB``, or None for no fill."""
         raise NotImplementedError
 
+    def insert_column(self, tab: str, col: int) -> None:
+        """A person inserts a column before ``col`` across the whole tab (in
+        LibreOffice for a local workbook: skipped where it is not installed)."""
+        raise NotImplementedError
+
     def tall_rows(self, tab: str) -> set[int]:
         """Rows a person made taller than the default."""
         raise NotImplementedError
@@ -143,6 +148,7 @@ class XlsxBackend(Backend):
             self.config.write_text(CONFIG, encoding="utf-8")
         self.path = folder / "team.xlsx"
         self._open: Any = None  # the workbook, loaded once during ``editing``
+        self._loaded: tuple[Any, Any] | None = None  # (the file's stat, its workbook)
 
     @contextmanager
     def editing(self) -> Iterator[None]:
@@ -154,13 +160,21 @@ class XlsxBackend(Backend):
             self._open = None
 
     def _book(self) -> Any:
-        return self._open if self._open is not None else load_workbook(self.path)
+        """The workbook as the file now is: loaded again only when the file changed
+        (a test looks at it many times between two commands)."""
+        if self._open is not None:
+            return self._open
+        st = self.path.stat()
+        key = (st.st_ino, st.st_mtime_ns, st.st_size)
+        if self._loaded is None or self._loaded[0] != key:
+            self._loaded = (key, load_workbook(self.path))
+        return self._loaded[1]
 
     def tabs(self) -> list[str]:
-        return list(load_workbook(self.path).sheetnames)
+        return list(self._book().sheetnames)
 
     def hidden(self, tab: str) -> bool:
-        return bool(load_workbook(self.path)[tab].sheet_state == "hidden")
+        return bool(self._book()[tab].sheet_state == "hidden")
 
     def cells(self, tab: str) -> list[Row]:
         rows = [tuple(_plain(v) for v in r) for r in self._book()[tab].iter_rows(values_only=True)]
@@ -181,12 +195,12 @@ class XlsxBackend(Backend):
             wb.save(self.path)
 
     def delete_row(self, tab: str, row: int) -> None:
-        wb = load_workbook(self.path)
+        wb = self._book()
         wb[tab].delete_rows(row)
         wb.save(self.path)
 
     def rename(self, tab: str, new: str) -> None:
-        wb = load_workbook(self.path)
+        wb = self._book()
         wb[tab].title = new
         wb.save(self.path)
 
@@ -202,7 +216,7 @@ class XlsxBackend(Backend):
             wb.save(self.path)
 
     def notes(self, tab: str) -> dict[tuple[int, int], str]:
-        ws = load_workbook(self.path)[tab]
+        ws = self._book()[tab]
         return {
             (c.row, c.column): c.comment.text
             for row in ws.iter_rows()
@@ -221,7 +235,7 @@ class XlsxBackend(Backend):
             wb.save(self.path)
 
     def emphasised(self, tab: str) -> set[tuple[int, int]]:
-        ws = load_workbook(self.path)[tab]
+        ws = self._book()[tab]
         return {
             (c.row, c.column)
             for row in ws.iter_rows()
@@ -232,8 +246,13 @@ class XlsxBackend(Backend):
             and str(c.font.color.rgb).endswith("C00000")
         }
 
+    def insert_column(self, tab: str, col: int) -> None:
+        from tests.libreoffice import edit
+
+        edit(self.path, [{"op": "insert_column", "tab": tab, "col": col}], self.path.parent / "lo")
+
     def fill(self, tab: str, row: int, col: int) -> str | None:
-        fill = load_workbook(self.path)[tab].cell(row, col).fill
+        fill = self._book()[tab].cell(row, col).fill
         if fill is None or fill.fill_type != "solid":
             return None
         return "#" + str(fill.fgColor.rgb)[-6:].upper()
@@ -245,20 +264,20 @@ class XlsxBackend(Backend):
             wb.save(self.path)
 
     def tall_rows(self, tab: str) -> set[int]:
-        ws = load_workbook(self.path)[tab]
+        ws = self._book()[tab]
         return {r for r, d in ws.row_dimensions.items() if d.height and d.height > 30}
 
     def formula(self, tab: str, row: int, col: int) -> str | None:
-        value = load_workbook(self.path)[tab].cell(row, col).value
+        value = self._book()[tab].cell(row, col).value
         return value if isinstance(value, str) and value.startswith("=") else None
 
     def highlights(self, tab: str) -> list[str]:
-        formats = load_workbook(self.path)[tab].conditional_formatting
+        formats = self._book()[tab].conditional_formatting
         return [str(rule.text) for cf in formats for rule in cf.rules]
 
     def charts(self, tab: str) -> list[str]:
         out = []
-        for chart in load_workbook(self.path)[tab]._charts:
+        for chart in self._book()[tab]._charts:
             rich = chart.title.tx.rich if chart.title and chart.title.tx else None
             out.append("".join(r.t for p in (rich.p if rich else []) for r in (p.r or [])))
         return out
@@ -336,6 +355,12 @@ class GoogleBackend(Backend):
             if text.get("bold") and text.get("foregroundColor", {}).get("red", 0) > 0.7:
                 out.add((r + 1, c + 1))
         return out
+
+    def insert_column(self, tab: str, col: int) -> None:
+        sheet = self.book.sheet(title=tab)
+        rng = {"sheetId": sheet.sheet_id, "dimension": "COLUMNS", "startIndex": col - 1}
+        rng["endIndex"] = col
+        self.fake.person(SHEET_ID, MANAGER, [{"insertDimension": {"range": rng}}])
 
     def fill(self, tab: str, row: int, col: int) -> str | None:
         cell = self.book.sheet(title=tab).cells.get((row - 1, col - 1), {})

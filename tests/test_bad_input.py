@@ -104,6 +104,10 @@ def prepare(folder: Path, name: str) -> tuple[list[str], str]:
         if "recap" in source.read_text(encoding="utf-8", errors="replace").splitlines()[0]:
             return ["recap"], "2026-10-31"
         return ["rollover"], "2026-11-02"
+    if name.startswith("commands/"):  # the mistake is in the command line
+        return [str(a) for a in yaml.safe_load(source.read_text(encoding="utf-8"))["args"]], (
+            "2026-11-02"
+        )
     if name.startswith("csv/"):
         shutil.copy(source, folder / "crm.csv")
         return ["import", "crm.csv"], "2026-10-20"

@@ -156,3 +156,22 @@ def test_a_picture_on_a_rep_page_stays_beside_its_row(config_file: Path, tmp_pat
     assert res.exit_code == 0, res.output
     assert b.find(TAB, "Hooli") != hooli  # rows were inserted above it
     assert picture_rows(b.path, TAB) == [b.find(TAB, "Hooli")]
+
+
+def test_a_history_row_deleted_in_libreoffice_keeps_the_next_period(
+    config_file: Path, tmp_path: Path
+) -> None:
+    b = team(config_file)
+    history = b.cells("History")
+    edit(b.path, [{"op": "delete_rows", "tab": "History", "first": 2, "count": 1}], tmp_path / "a")
+    res = run(config_file, "rollover", today="2026-11-02")
+    assert res.exit_code == 0, res.output
+    after = b.cells("History")
+    october = [r for r in after[1:] if r[0] == "2026-10"]
+    assert len(after) == len(history) - 1 + len(october)  # appended right below the data
+    assert october and all(r for r in after)  # no gap, nothing past the sheet's end
+    # the manager opens and saves it in LibreOffice again: October is still there
+    edit(
+        b.path, [{"op": "set", "tab": "Team", "row": 1, "col": 12, "value": "seen"}], tmp_path / "b"
+    )
+    assert [r for r in b.cells("History")[1:] if r[0] == "2026-10"] == october

@@ -3,6 +3,7 @@ plus detection of Excel's and LibreOffice's own lock files."""
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import time
@@ -36,12 +37,20 @@ class FileLock:
         self.wait = wait
         self.sleep = sleep
         self._fd: int | None = None
+        # why no lock could be made in a folder that cannot be written (a read-only
+        # mount, a shared folder without write access): reading goes on unlocked,
+        # since every write replaces the file whole; writing is refused
+        self.unwritable: str | None = None
 
     def __enter__(self) -> FileLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.unwritable = None
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as exc:
+            if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+                self.unwritable = exc.strerror or str(exc)
+                return self
             raise WorkbookBusy(f"{self.path}: cannot make the lock file ({exc.strerror})") from None
         waited = 0.0
         while True:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 import tempfile
 import zipfile
 from collections.abc import Sequence
@@ -61,11 +62,13 @@ class XlsxWorkbook:
     accounts = False  # who may edit a local file is the file system's business
 
     def __init__(self, path: Path, lock_wait: float = 10.0) -> None:
-        self.path = path
+        # a link (a synced or shared copy) is followed: the real file is replaced,
+        # and its lock and Excel's or LibreOffice's lock file are looked for beside it
+        self.path = path.resolve() if path.is_symlink() else path
         self.location = str(path)
         self.title = path.name
         self.account: str | None = None  # a local file is not an account
-        self._lock = FileLock(path, wait=lock_wait)
+        self._lock = FileLock(self.path, wait=lock_wait)
         self._pkg: Package | None = None
         self._stat: tuple[int, int] | None = None
         self._last_rows: dict[str, int] = {}  # append-only tab -> its last row with data
@@ -281,7 +284,22 @@ class XlsxWorkbook:
                 else:
                     view.attrib.pop("tabSelected", None)
 
+    def _refuse_if_unwritable(self) -> None:
+        """Nothing is written to a folder sheetsync could not lock, nor over a file
+        its owner made read-only (replacing it would be allowed by the folder)."""
+        if self._lock.unwritable is not None:
+            raise WorkbookError(
+                f"{self.path.parent}: cannot write here ({self._lock.unwritable}); "
+                "nothing was written"
+            )
+        if self._stat is not None and not self.path.stat().st_mode & stat.S_IWUSR:
+            raise WorkbookError(
+                f"{self.path} is read-only (its permissions); nothing was written. "
+                f"Make it writable (chmod u+w) to let sheetsync change it"
+            )
+
     def _save(self, data: bytes) -> None:
+        self._refuse_if_unwritable()
         folder = self.path.parent
         folder.mkdir(parents=True, exist_ok=True)
         for stale in folder.glob(f".{self.path.stem}.*.tmp"):  # a killed run's, under our lock

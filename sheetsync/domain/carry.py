@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from sheetsync.domain.history import header_index, text_under
 from sheetsync.domain.page import Item, Page, SectionContent
 from sheetsync.domain.template import CarryRule, Section, Template
 from sheetsync.domain.values import CellValue
@@ -154,8 +155,11 @@ def extra_text(item: Item) -> str:
 
 def carries_in_history(history: Sequence[Sequence[CellValue]]) -> Counter[tuple[str, str]]:
     """(rep, item id) -> how many rollovers History saw the item stay through."""
+    index = header_index(history)
     return Counter(
-        (str(r[1]), str(r[3])) for r in history[1:] if len(r) > 4 and r[3] and r[4] in STAYS
+        (text_under(r, index, "rep"), text_under(r, index, "id"))
+        for r in history[1:]
+        if text_under(r, index, "id") and text_under(r, index, "outcome") in STAYS
     )
 
 

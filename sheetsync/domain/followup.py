@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sheetsync.domain.carry import is_open
+from sheetsync.domain.history import header_index, text_under, under
 from sheetsync.domain.page import Item, Page
 from sheetsync.domain.periods import Period
 from sheetsync.domain.render import HISTORY_FIXED
@@ -61,17 +62,20 @@ class HistoryIndex:
         )
         if not grid:
             return
-        header = [str(h or "") for h in grid[0]]
-        fixed = len(HISTORY_FIXED)
+        index = header_index(grid)  # by name: people insert and reorder columns
+        theirs = [name for name in index if name not in HISTORY_FIXED]
         for row in grid[1:]:
-            cells = list(row) + [None] * (len(header) - len(row))
-            period, rep, section, item_id = (str(c or "") for c in cells[:4])
-            values = {header[i]: cells[i] for i in range(fixed, len(header))}
-            values["since"] = cells[5]
+            period, rep, section, item_id = (
+                text_under(row, index, k) for k in ("period", "rep", "section", "id")
+            )
+            values = {name: under(row, index, name) for name in theirs}
+            values["since"] = under(row, index, "since")
             snap = Snapshot(period, values, item_id)
             if item_id:
                 self.by_id[item_id].append(snap)
-            self.by_rep_period[(rep, period)].append((section, snap, str(cells[4] or "")))
+            self.by_rep_period[(rep, period)].append(
+                (section, snap, text_under(row, index, "outcome"))
+            )
         for snaps in self.by_id.values():
             snaps.sort(key=lambda s: s.period)
 

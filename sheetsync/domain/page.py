@@ -116,6 +116,7 @@ class Page:
     sections: dict[str, SectionContent]
     warnings: list[str] = field(default_factory=list)
     shape: PageShape | None = None  # None: not read from a sheet
+    period_put_back: str | None = None  # what a person had typed over the Period cell
 
     @property
     def period_label(self) -> str:

@@ -18,6 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sheetsync.domain.history import header_index, text_under, under
 from sheetsync.domain.page import Item, Page, cell_name
 from sheetsync.domain.template import Section, Template
 from sheetsync.domain.values import CellValue, is_blank
@@ -48,16 +49,12 @@ def records_of(
     history: Sequence[Sequence[CellValue]], template: Template
 ) -> dict[tuple[str, str], Record]:
     """(rep, item id) -> where History says the item is now, and its name."""
-    if not history:
-        return {}
-    header = [str(h or "") for h in history[0]]
-    index = {name: i for i, name in enumerate(header)}
+    index = header_index(history)
     keys = {sec.key: sec for sec in template.sections}
     out: dict[tuple[str, str], Record] = {}
     for row in history[1:]:
-        cells = list(row) + [None] * (len(header) - len(row))
-        rep, section, item_id = (str(cells[index[k]] or "") for k in ("rep", "section", "id"))
-        outcome = str(cells[index["outcome"]] or "")
+        rep, section, item_id = (text_under(row, index, k) for k in ("rep", "section", "id"))
+        outcome = text_under(row, index, "outcome")
         sec = keys.get(section)
         if not item_id or sec is None:
             continue
@@ -66,7 +63,7 @@ def records_of(
             continue
         now = sec.carry.move_to if outcome == "moved" and sec.carry.move_to else section
         column = label_column(sec)
-        label = _name(cells[index[column]]) if column and column in index else ""
+        label = _name(under(row, index, column)) if column else ""
         out[(rep, item_id)] = Record(now, label)
     return out
 

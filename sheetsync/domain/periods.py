@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from enum import Enum
 from functools import total_ordering
 
+from sheetsync.domain.values import MAX_DATE, MIN_DATE
 from sheetsync.errors import PeriodError
 
 _BIWEEKLY_ANCHOR = date(2024, 1, 1)  # a Monday; biweekly periods start 14*k days from it
@@ -99,7 +100,37 @@ _WEEK_RE = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
 
 
 def parse_period(text: str, cadence: Cadence) -> Period:
-    """Parse a label such as ``2026-11`` or ``2026-W48`` for the given cadence."""
+    """Parse a label such as ``2026-11`` or ``2026-W48`` for the given cadence,
+    within the years a workbook's dates can hold (``in_range``)."""
+    try:
+        return in_range(_parse_period(text, cadence), text)
+    except (ValueError, OverflowError):  # year 0, or past 9999: no date at all
+        raise PeriodError(_out_of_range(text, cadence)) from None
+
+
+def in_range(period: Period, text: str | None = None) -> Period:
+    """``period`` when every date sheetsync writes for it (its meeting, and the next
+    period's, shown as "Next meeting") lies in 1900-2199, the dates a workbook
+    holds and sheetsync reads back; else a ``PeriodError`` that says so."""
+    if period.start < MIN_DATE or period.next().end > MAX_DATE:
+        raise PeriodError(_out_of_range(text or period.label, period.cadence))
+    return period
+
+
+def _out_of_range(text: str, cadence: Cadence) -> str:
+    first = period_of(MIN_DATE, cadence)
+    if first.start < MIN_DATE:
+        first = first.next()
+    last = period_of(MAX_DATE, cadence)
+    while last.next().end > MAX_DATE:
+        last = last.previous()
+    return (
+        f"'{text}' is out of range: periods run from {first.label} to {last.label} "
+        f"(the dates a workbook holds, 1900 to 2199)"
+    )
+
+
+def _parse_period(text: str, cadence: Cadence) -> Period:
     raw = text.strip()
     if cadence is Cadence.MONTHLY:
         m = _MONTH_RE.match(raw)
