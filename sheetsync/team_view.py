@@ -13,32 +13,14 @@ from sheetsync.config import Team
 from sheetsync.domain.layout import Chart, SheetLayout
 from sheetsync.domain.page import Page, assign_ids
 from sheetsync.domain.plan import Grid, Snapshot, WritePlan
-from sheetsync.domain.render import render_table
+from sheetsync.domain.render import TEAM_HEADER, render_table
 from sheetsync.domain.signals import SIGNAL_COLUMNS, TeamSignals, compute, history_frame
 from sheetsync.domain.values import CellValue
 
 if TYPE_CHECKING:
     from sheetsync.usecases import RepSummary
 
-HEADER = (
-    "Rep",
-    "Period",
-    "Meeting date",
-    "Open deals",
-    "Pipeline",
-    "Quota",
-    "Coverage",
-    "Win rate",
-    "Stalled",
-    "Pushed",
-    "Slow",
-    "Open actions",
-    "Carried over",
-    "Commitments hit",
-    "Hit streak",
-    "Last recap",
-    "Updated",
-)
+HEADER = TEAM_HEADER  # the Team tab's columns
 
 
 def history_table(team: Team, snap: Snapshot, extra: Grid | None = None) -> pd.DataFrame:

@@ -33,6 +33,7 @@ from sheetsync.domain.render import (
 from sheetsync.domain.signals import TeamSignals
 from sheetsync.domain.values import CellValue
 from sheetsync.errors import ConcurrentEdit, PageError, SheetsyncError
+from sheetsync.own_tabs import OWN_TABS, foreign
 from sheetsync.ports import Workbook
 from sheetsync.team_view import history_table, recaps_sent, team_signals, team_tab
 
@@ -73,17 +74,37 @@ def _ledger_periods(snapshot: Snapshot) -> dict[str, str]:
     return out
 
 
+def _header_cell(page: Page, key: str) -> str:
+    """Where a header field's value sits, as a warning names it."""
+    row = page.shape.header_rows.get(key) if page.shape else None
+    return f"tab '{page.tab}' C{row}" if row else f"tab '{page.tab}'"
+
+
+def _put_rep_back(page: Page, rep: str) -> None:
+    """Whose page a tab is comes from the config, not from the Rep cell: a page
+    copied from another rep's tab says so, and its rows are filed as this rep's."""
+    said = str(page.header.get("rep") or "").strip()
+    if not said or said == rep:
+        return
+    page.warnings.append(
+        f"{_header_cell(page, 'rep')}: the Rep cell says '{said}', "
+        f"but the config gives this tab to '{rep}' "
+        f"(a page copied from {said}'s?); its rows are filed as {rep}'s and the cell is "
+        f"put back at the next rollover"
+    )
+    page.header["rep"] = rep
+
+
 def _put_period_back(page: Page, rep: str, expected: str | None) -> None:
     """The page's Period cell is sheetsync's: one a person changed (to last month,
     to a typo of a year) is put back to what the ledger says, with a warning naming
     the cell; the next write shows it again."""
     if expected is None or page.period_label == expected:
         return
-    row = page.shape.header_rows.get("period") if page.shape else None
-    where = f"tab '{page.tab}' C{row}" if row else f"tab '{page.tab}'"
     page.warnings.append(
-        f"{where}: the Period cell says '{page.period_label}', but sheetsync last made "
-        f"this page {expected}; it is put back to {expected} (rep {rep})"
+        f"{_header_cell(page, 'period')}: the Period cell says '{page.period_label}', "
+        f"but sheetsync last made this page {expected}; it is put back to {expected} "
+        f"(rep {rep})"
     )
     page.period_put_back = page.period_label
     page.header["period"] = expected
@@ -209,7 +230,9 @@ def init(team: Team, today: date, share: bool = False, notify: bool = False) -> 
     every person of the team who cannot edit the spreadsheet an editor's access."""
     period = in_range(period_of(today, team.cadence))
     with open_workbook(team.workbook, sharing="write" if share else None) as wb:
-        snap = wb.read([])
+        snap = wb.read(list(OWN_TABS))
+        for line in foreign(snap.grids, OWN_TABS):
+            raise SheetsyncError(f"{wb.location}: {line}; nothing was written")
         plan = WritePlan()
         at = now_text()
         for rep in team.reps:
@@ -290,6 +313,9 @@ def load_pages(
     an error line per tab that failed. ``writing``: a tab protected against
     sheetsync is one of those, left as it is while the others are written."""
     snap = wb.read([r.tab for r in team.reps] + list(also))
+    if writing:  # never write over a person's "History" or "Team"
+        for line in foreign(snap.grids, also):
+            raise SheetsyncError(f"{wb.location}: {line}; nothing was written")
     pages: dict[str, Page] = {}
     errors: dict[str, str] = {}
     known = _rolled_reps(snap)
@@ -311,6 +337,7 @@ def load_pages(
             notes = snap.notes.get(rep.tab)
             page = parse_page(rep.tab, grid, team.template, team.cadence, notes)
             _put_period_back(page, rep.name, periods.get(rep.name))
+            _put_rep_back(page, rep.name)
             check_page(page, team.template, rep.name, records)
             pages[rep.name] = page
         except PageError as exc:
@@ -351,7 +378,7 @@ def rollover(
     with open_workbook(team.workbook) as wb:
         busy: set[str] = set()
         for attempt in range(REPLANS + 1):
-            snap, pages, errors = load_pages(team, wb, ("History",), writing=True)
+            snap, pages, errors = load_pages(team, wb, ("History", "Team"), writing=True)
             for rep in team.reps:
                 if rep.tab in busy:
                     errors[rep.name] = (
@@ -537,7 +564,8 @@ def check(team: Team) -> CheckResult:
     """Config, credentials and access, then every tab: is it a healthy rep page, and
     may sheetsync write it? And who of the team cannot edit the spreadsheet."""
     with open_workbook(team.workbook, sharing="read") as wb:
-        snap, pages, errors = load_pages(team, wb)
+        snap, pages, errors = load_pages(team, wb, OWN_TABS)
+        theirs = {line.split("'")[1]: line for line in foreign(snap.grids, OWN_TABS)}
         protection = wb.protections()
         tabs: list[TabCheck] = []
 
@@ -558,7 +586,9 @@ def check(team: Team) -> CheckResult:
             else:
                 add(rep.tab, "missing", "no page yet; run sheetsync init")
         for tab, role in (("History", "history"), ("_sheetsync", "ledger"), ("Team", "team view")):
-            if tab in snap.titles:
+            if tab in theirs:
+                add(tab, "error", theirs[tab])
+            elif tab in snap.titles:
                 add(tab, "ok", f"sheetsync's {role}")
             else:
                 add(tab, "missing", "run sheetsync init")
@@ -639,7 +669,7 @@ def refresh(team: Team, today: date) -> RefreshResult:
     with open_workbook(team.workbook) as wb:
 
         def plan_once() -> tuple[RefreshResult, WritePlan]:
-            snap, pages, errors = load_pages(team, wb, ("History",), writing=True)
+            snap, pages, errors = load_pages(team, wb, ("History", "Team"), writing=True)
             if not snap.exists:
                 raise SheetsyncError(f"{wb.location}: no workbook yet; run sheetsync init first")
             summaries = [

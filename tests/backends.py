@@ -104,6 +104,11 @@ class Backend:
         LibreOffice for a local workbook: skipped where it is not installed)."""
         raise NotImplementedError
 
+    def add_tab(self, tab: str, rows: list[list[Any]]) -> None:
+        """A person adds a tab of their own holding ``rows`` (making the workbook
+        first where there is none yet)."""
+        raise NotImplementedError
+
     def tall_rows(self, tab: str) -> set[int]:
         """Rows a person made taller than the default."""
         raise NotImplementedError
@@ -246,6 +251,15 @@ class XlsxBackend(Backend):
             and str(c.font.color.rgb).endswith("C00000")
         }
 
+    def add_tab(self, tab: str, rows: list[list[Any]]) -> None:
+        from openpyxl import Workbook
+
+        wb = self._book() if self.path.exists() else Workbook()
+        ws = wb.create_sheet(tab)
+        for row in rows:
+            ws.append(row)
+        wb.save(self.path)
+
     def insert_column(self, tab: str, col: int) -> None:
         from tests.libreoffice import edit
 
@@ -355,6 +369,12 @@ class GoogleBackend(Backend):
             if text.get("bold") and text.get("foregroundColor", {}).get("red", 0) > 0.7:
                 out.add((r + 1, c + 1))
         return out
+
+    def add_tab(self, tab: str, rows: list[list[Any]]) -> None:
+        self.fake.person(SHEET_ID, MANAGER, [{"addSheet": {"properties": {"title": tab}}}])
+        for r, row in enumerate(rows, start=1):
+            for c, value in enumerate(row, start=1):
+                self.write(tab, r, c, value)
 
     def insert_column(self, tab: str, col: int) -> None:
         sheet = self.book.sheet(title=tab)

@@ -66,7 +66,8 @@ def test_rollover_locks_beside_the_page_protection_and_leaves_one_of_each(tmp_pa
         res = run(g.config, "rollover", today="2026-11-02")
         assert res.exit_code == 0, res.output
         locks = [d for d in seen[0] if d.startswith("sheetsync lock")]
-        assert len(locks) == 3  # both pages (read, so they can be checked) and the ledger
+        # both pages and the Team tab (read, so they can be checked), and the ledger
+        assert len(locks) == 4
         for tab, prot in before.items():
             assert sheet_protection(g, tab) == prot  # untouched
         assert not [p for p in g.book.protected if "lock" in p["description"]]

@@ -107,7 +107,9 @@ def roll_page(
 
     Every item must already have an id (see ``page.assign_ids``)."""
     old = page.period_label
-    rep = str(page.header.get("rep") or page.tab)
+    # the rep the config gives the tab (the new header's), never the Rep cell alone:
+    # a page copied from another rep's keeps that rep's name until it is rewritten
+    rep = str(header.get("rep") or page.header.get("rep") or page.tab)
     sections = {s.key: SectionContent(s.key, page.sections[s.key].title) for s in template.sections}
     result = Rolled(page=Page(page.tab, header, sections, list(page.warnings)))
     arrivals: list[tuple[str, Item]] = []

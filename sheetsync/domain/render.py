@@ -38,6 +38,25 @@ HISTORY_FIXED = ("period", "rep", "section", "id", "outcome", "since", "carried"
 HISTORY_EXTRA = "extra"
 LEDGER_HEADER = ("kind", "rep", "period", "at", "detail")
 SCHEMA_VERSION = "1"
+TEAM_HEADER = (
+    "Rep",
+    "Period",
+    "Meeting date",
+    "Open deals",
+    "Pipeline",
+    "Quota",
+    "Coverage",
+    "Win rate",
+    "Stalled",
+    "Pushed",
+    "Slow",
+    "Open actions",
+    "Carried over",
+    "Commitments hit",
+    "Hit streak",
+    "Last recap",
+    "Updated",
+)
 
 
 def _value_style(column: Column, currency: str) -> Style:

@@ -1,6 +1,8 @@
-"""The Period cell is sheetsync's (issue 13): a person who edits it (back to last
-month, or a typo of the year) gets it put back from the ledger, with a warning
-naming the cell; the month is never archived twice and the page keeps rolling."""
+"""The Period and Rep cells are sheetsync's (issue 13). A person who edits the
+Period (back to last month, or a typo of the year) gets it put back from the
+ledger, with a warning naming the cell; the month is never archived twice and the
+page keeps rolling. A page copied from another rep's tab is filed as the rep the
+config gives the tab, never as the rep its Rep cell names."""
 
 from __future__ import annotations
 
@@ -40,3 +42,18 @@ def test_an_edited_period_cell_is_put_back_and_nothing_is_archived_twice(
     assert b.cells(TAB)[period - 1][2] == "2026-12"
     rows = [r for r in b.cells("History")[1:] if r[1] == TAB and r[0] == "2026-11"]
     assert any("Globex" in r for r in rows)
+
+
+def test_a_page_copied_from_another_reps_is_filed_as_its_own_rep(backend: Backend) -> None:
+    b = backend
+    assert run(b.config, "init", today="2026-10-05").exit_code == 0
+    bob = "Bob"  # Bob Stone's tab
+    rep_row = b.find(bob, "Rep")
+    b.write(bob, rep_row, 3, "Alice Chen")  # as a copy of Alice's tab would say
+    b.type_row(bob, "#existing_opportunities", ["Hooli", "Hooli", 12000, "Closed won"])
+    res = run(b.config, "rollover", today="2026-11-02")
+    assert res.exit_code == 0, res.output
+    assert f"tab '{bob}' C{rep_row}: the Rep cell says 'Alice Chen'" in res.output
+    won = [r for r in b.cells("History")[1:] if "Hooli" in r]
+    assert [r[1] for r in won] == ["Bob Stone"]  # Bob's win, not Alice's
+    assert b.cells(bob)[rep_row - 1][2] == "Bob Stone"  # the cell put back
