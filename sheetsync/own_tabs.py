@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 
 from sheetsync.domain.render import HISTORY_FIXED, LEDGER_HEADER, TEAM_HEADER
 from sheetsync.domain.values import CellValue
+from sheetsync.errors import SheetsyncError
 
 Grid = Sequence[Sequence[CellValue]]
 OWN_TABS = ("History", "Team", "_sheetsync")
@@ -35,16 +36,22 @@ def is_ours(tab: str, grid: Grid) -> bool:
     return True
 
 
-def foreign(grids: Mapping[str, Grid], tabs: Sequence[str]) -> list[str]:
-    """The tabs of ``tabs`` that exist and are a person's, each as one line."""
-    out = []
+def foreign(grids: Mapping[str, Grid], tabs: Sequence[str]) -> dict[str, str]:
+    """The tabs of ``tabs`` that exist and are a person's: tab -> one line."""
+    out = {}
     for tab in tabs:
         grid = grids.get(tab)
         if grid is not None and not is_ours(tab, grid):
             shown = ", ".join(_first_row(grid)[:4])
-            out.append(
+            out[tab] = (
                 f"tab '{tab}' A1: this workbook already has a '{tab}' tab of its own "
                 f"(its first row reads '{shown}'), which sheetsync would write over; "
                 f"rename it, and sheetsync makes its own '{tab}'"
             )
     return out
+
+
+def refuse_foreign(location: str, grids: Mapping[str, Grid], tabs: Sequence[str]) -> None:
+    """Stop before anything is written when one of ``tabs`` is a person's."""
+    for line in foreign(grids, tabs).values():
+        raise SheetsyncError(f"{location}: {line}; nothing was written")

@@ -33,7 +33,7 @@ from sheetsync.domain.render import (
 from sheetsync.domain.signals import TeamSignals
 from sheetsync.domain.values import CellValue
 from sheetsync.errors import ConcurrentEdit, PageError, SheetsyncError
-from sheetsync.own_tabs import OWN_TABS, foreign
+from sheetsync.own_tabs import OWN_TABS, foreign, refuse_foreign
 from sheetsync.ports import Workbook
 from sheetsync.team_view import history_table, recaps_sent, team_signals, team_tab
 
@@ -231,8 +231,7 @@ def init(team: Team, today: date, share: bool = False, notify: bool = False) -> 
     period = in_range(period_of(today, team.cadence))
     with open_workbook(team.workbook, sharing="write" if share else None) as wb:
         snap = wb.read(list(OWN_TABS))
-        for line in foreign(snap.grids, OWN_TABS):
-            raise SheetsyncError(f"{wb.location}: {line}; nothing was written")
+        refuse_foreign(wb.location, snap.grids, OWN_TABS)
         plan = WritePlan()
         at = now_text()
         for rep in team.reps:
@@ -314,8 +313,7 @@ def load_pages(
     sheetsync is one of those, left as it is while the others are written."""
     snap = wb.read([r.tab for r in team.reps] + list(also))
     if writing:  # never write over a person's "History" or "Team"
-        for line in foreign(snap.grids, also):
-            raise SheetsyncError(f"{wb.location}: {line}; nothing was written")
+        refuse_foreign(wb.location, snap.grids, also)
     pages: dict[str, Page] = {}
     errors: dict[str, str] = {}
     known = _rolled_reps(snap)
@@ -565,7 +563,7 @@ def check(team: Team) -> CheckResult:
     may sheetsync write it? And who of the team cannot edit the spreadsheet."""
     with open_workbook(team.workbook, sharing="read") as wb:
         snap, pages, errors = load_pages(team, wb, OWN_TABS)
-        theirs = {line.split("'")[1]: line for line in foreign(snap.grids, OWN_TABS)}
+        theirs = foreign(snap.grids, OWN_TABS)
         protection = wb.protections()
         tabs: list[TabCheck] = []
 

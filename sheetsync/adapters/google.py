@@ -221,9 +221,8 @@ class GoogleWorkbook:
 
     def read(self, tabs: Sequence[str]) -> Snapshot:
         self._load_metadata()
-        wanted = [t for t in dict.fromkeys(tabs) if t in self._meta]
-        if LEDGER_TAB in self._meta:
-            wanted.append(LEDGER_TAB)
+        # each tab once: a range asked for twice comes back as two blocks of rows
+        wanted = [t for t in dict.fromkeys([*tabs, LEDGER_TAB]) if t in self._meta]
         answer = self._read_sheets(wanted)
         grids = grids_of(answer)
         ledger = grids.get(LEDGER_TAB, [])[1:]

@@ -114,6 +114,16 @@ def grid_rows(grid: Grid) -> list[Json]:
     return [row_data([cell_data(v) for v in row]) for row in grid]
 
 
+def validation_request(sheet_id: int, v: Validation) -> Json:
+    """A ``setDataValidation`` for a dropdown or checkbox column block."""
+    return {
+        "setDataValidation": {
+            "range": grid_range(sheet_id, v.first_row - 1, v.last_row, v.column - 1, v.column),
+            "rule": _validation_rule(v),
+        }
+    }
+
+
 def _validation_rule(v: Validation) -> Json:
     if v.is_checkbox:
         return {"condition": {"type": "BOOLEAN"}}
@@ -202,17 +212,7 @@ def content_requests(sheet_id: int, layout: SheetLayout, clear: bool) -> list[Js
                 }
             }
         )
-    for v in layout.validations:
-        requests.append(
-            {
-                "setDataValidation": {
-                    "range": grid_range(
-                        sheet_id, v.first_row - 1, v.last_row, v.column - 1, v.column
-                    ),
-                    "rule": _validation_rule(v),
-                }
-            }
-        )
+    requests += [validation_request(sheet_id, v) for v in layout.validations]
     requests += _rule_requests(sheet_id, layout.highlights)
     if clear:
         return requests  # a tab rewritten keeps the column widths people may have set
@@ -400,17 +400,7 @@ def edit_requests(sheet_id: int, edit: PageEdit) -> list[Json]:
                 }
             )
             i = j + 1
-    for v in edit.validations:
-        out.append(
-            {
-                "setDataValidation": {
-                    "range": grid_range(
-                        sheet_id, v.first_row - 1, v.last_row, v.column - 1, v.column
-                    ),
-                    "rule": _validation_rule(v),
-                }
-            }
-        )
+    out += [validation_request(sheet_id, v) for v in edit.validations]
     return out
 
 

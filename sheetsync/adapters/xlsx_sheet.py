@@ -4,7 +4,7 @@ and a new worksheet made from a ``SheetLayout``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 
 from lxml import etree
@@ -90,6 +90,29 @@ def place(root: Element, child: Element) -> Element:
     return child
 
 
+def _child(
+    parent: Element, tag: str, key: int, key_of: Callable[[Element], int], attrs: dict[str, str]
+) -> Element:
+    """The ``tag`` child of ``parent`` whose ``key_of`` is ``key`` (rows by number,
+    cells by column), made where the ordered children say it belongs if missing."""
+    before = None
+    for child in parent.iterfind(f"m:{tag}", NS):
+        found = key_of(child)
+        if found == key:
+            return child
+        if found > key:
+            before = child
+            break
+    made = etree.Element(q(tag))
+    for name, value in attrs.items():
+        made.set(name, value)
+    if before is not None:
+        before.addprevious(made)
+    else:
+        parent.append(made)
+    return made
+
+
 class Sheet:
     """A worksheet's XML tree with its rows indexed."""
 
@@ -105,40 +128,16 @@ class Sheet:
     # --- cells --------------------------------------------------------------------------
 
     def _row(self, r: int) -> Element:
-        before = None
-        for row in self.data.iterfind("m:row", NS):
-            n = int(row.get("r", "0"))
-            if n == r:
-                return row
-            if n > r:
-                before = row
-                break
-        row = etree.Element(q("row"))
-        row.set("r", str(r))
-        if before is not None:
-            before.addprevious(row)
-        else:
-            self.data.append(row)
-        return row
+        return _child(self.data, "row", r, lambda row: int(row.get("r", "0")), {"r": str(r)})
 
     def _cell(self, r: int, c: int) -> Element:
-        row = self._row(r)
-        ref = cell_name(r, c)
-        before = None
-        for cell in row.iterfind("m:c", NS):
-            rc = split_ref(cell.get("r", "A1"))[1]
-            if rc == c:
-                return cell
-            if rc > c:
-                before = cell
-                break
-        cell = etree.Element(q("c"))
-        cell.set("r", ref)
-        if before is not None:
-            before.addprevious(cell)
-        else:
-            row.append(cell)
-        return cell
+        return _child(
+            self._row(r),
+            "c",
+            c,
+            lambda cell: split_ref(cell.get("r", "A1"))[1],
+            {"r": cell_name(r, c)},
+        )
 
     def set(self, r: int, c: int, value: CellValue, style: int | None = None) -> None:
         """Write a value (typed: text stays text, a ``Formula`` is a formula) and,
