@@ -116,6 +116,8 @@ def init(obj: Ctx, team_name: str | None, share: bool, notify: bool) -> None:
     partial = False
     for team in obj.config.select(team_name):
         res = usecases.init(team, obj.today(team), share, notify)
+        for new, old in res.renamed.items():
+            click.echo(f"{team.name}: tab '{old}' renamed '{new}' (its rep's name in the config)")
         if res.created:
             click.echo(f"{team.name}: created {', '.join(res.created)} in {res.location}")
         else:
@@ -150,6 +152,8 @@ def rollover(obj: Ctx, team_name: str | None, period: str | None, dry_run: bool)
         for r in res.reps:
             for warning in r.warnings:
                 click.echo(f"Warning: {warning}", err=True)
+            if r.renamed_from:
+                click.echo(f"{team.name} / {r.rep}: tab '{r.renamed_from}' renamed '{r.tab}'")
             if r.error:
                 partial = True
                 click.echo(f"Error: {r.error}", err=True)

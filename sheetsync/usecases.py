@@ -35,6 +35,14 @@ from sheetsync.domain.values import CellValue
 from sheetsync.errors import ConcurrentEdit, PageError, SheetsyncError
 from sheetsync.own_tabs import OWN_TABS, foreign, refuse_foreign
 from sheetsync.ports import Workbook
+from sheetsync.tab_records import (
+    RECORD,
+    Located,
+    history_rep_column,
+    locate,
+    record_row,
+    with_aliases,
+)
 from sheetsync.team_view import history_table, recaps_sent, team_signals, team_tab
 
 
@@ -44,7 +52,7 @@ def now_text() -> str:
 
 def target_period(team: Team, today: date, period: str | None) -> Period:
     if period:
-        return parse_period(period, team.cadence)
+        return parse_period(period, team.cadence, strict=True)
     return in_range(period_of(today, team.cadence))
 
 
@@ -80,19 +88,25 @@ def _header_cell(page: Page, key: str) -> str:
     return f"tab '{page.tab}' C{row}" if row else f"tab '{page.tab}'"
 
 
-def _put_rep_back(page: Page, rep: str) -> None:
-    """Whose page a tab is comes from the config, not from the Rep cell: a page
-    copied from another rep's tab says so, and its rows are filed as this rep's."""
+def _put_rep_back(page: Page, rep: str, located: Located) -> None:
+    """Whose page a tab is comes from the config and ``_sheetsync``'s record of the
+    tab, not from the Rep cell: a page copied from another rep's tab says so, and
+    its rows are filed as this rep's. A rep's earlier name is simply put back."""
     said = str(page.header.get("rep") or "").strip()
-    if not said or said == rep:
+    page.header["rep"] = rep
+    if not said or said == rep or located.aliases.get(said) == rep:
         return
+    made = located.records.get(rep)
+    why = (
+        "sheetsync made this tab for them"
+        if made is not None and made.title == page.tab
+        else f"a page copied from {said}'s?"
+    )
     page.warnings.append(
         f"{_header_cell(page, 'rep')}: the Rep cell says '{said}', "
-        f"but the config gives this tab to '{rep}' "
-        f"(a page copied from {said}'s?); its rows are filed as {rep}'s and the cell is "
-        f"put back at the next rollover"
+        f"but the config gives this tab to '{rep}' ({why}); its rows are filed as "
+        f"{rep}'s and the cell is put back at the next rollover"
     )
-    page.header["rep"] = rep
 
 
 def _put_period_back(page: Page, rep: str, expected: str | None) -> None:
@@ -213,6 +227,7 @@ class InitResult:
     existing: list[str]
     shared: list[Shared] = field(default_factory=list)
     sharing: str | None = None  # why nothing could be shared, where that is so
+    renamed: dict[str, str] = field(default_factory=dict)  # new title -> old
 
 
 def people_of(team: Team) -> dict[str, str]:
@@ -230,10 +245,11 @@ def init(team: Team, today: date, share: bool = False, notify: bool = False) -> 
     every person of the team who cannot edit the spreadsheet an editor's access."""
     period = in_range(period_of(today, team.cadence))
     with open_workbook(team.workbook, sharing="write" if share else None) as wb:
-        snap = wb.read(list(OWN_TABS))
+        snap, located = read_located(team, wb, list(OWN_TABS), rename=True)
         refuse_foreign(wb.location, snap.grids, OWN_TABS)
         plan = WritePlan()
         at = now_text()
+        plan.ledger += located.record_rows(at)  # whose each tab is (tab_records)
         for rep in team.reps:
             if rep.tab not in snap.titles:
                 page = blank_page(rep.tab, team.template, page_header(team, rep, period, None))
@@ -258,7 +274,7 @@ def init(team: Team, today: date, share: bool = False, notify: bool = False) -> 
             plan.protect.append(managers_only(team, SheetLayout("Team")))
         wb.write(plan)
         existing = [t for t in snap.titles if t not in created]
-        res = InitResult(team.name, wb.location, created, existing)
+        res = InitResult(team.name, wb.location, created, existing, renamed=snap.renamed)
         if share:
             if not wb.accounts:
                 res.sharing = (
@@ -284,6 +300,7 @@ class RepRoll:
     moved: list[str] = field(default_factory=list)
     archived: list[str] = field(default_factory=list)
     ids_assigned: int = 0
+    renamed_from: str = ""  # the tab's title before this run renamed it
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
 
@@ -305,13 +322,69 @@ class RolloverResult:
         return any(r.action in ("rolled", "created", "mended") for r in self.reps)
 
 
+def read_located(
+    team: Team, wb: Workbook, tabs: list[str], rename: bool
+) -> tuple[Snapshot, Located]:
+    """One read of ``tabs``, each rep's page found where ``_sheetsync``'s records say
+    it is. A rep whose name or tab title changed in the config has their tab renamed
+    first (``rename``: one small write with its records, then the read again), or,
+    for a command that writes nothing, read under the title it has. Either way the
+    rows History and the ledger hold under a rep's earlier names are theirs."""
+    snap = wb.read(tabs)
+    located = locate(team, snap.titles, snap.ledger)
+    if located.moves and snap.exists:
+        by_name = {r.name: r for r in team.reps}
+        if rename:
+            at = now_text()
+            moved = [by_name[name] for name in located.moves]
+            wb.write(
+                WritePlan(
+                    rename=[(located.moves[r.name], r.tab) for r in moved],
+                    ledger=[record_row(r, at) for r in moved],
+                )
+            )
+            renamed = {by_name[n].tab: old for n, old in located.moves.items()}
+            snap = wb.read(tabs)
+            snap.renamed = renamed
+            located = locate(team, snap.titles, snap.ledger)
+        else:
+            snap = wb.read(tabs + list(located.moves.values()))
+            for name, old in located.moves.items():  # read under the title it will have
+                new = by_name[name].tab
+                if old in snap.grids:
+                    snap.grids[new] = snap.grids[old]
+                if old in snap.notes:
+                    snap.notes[new] = snap.notes[old]
+                if old in snap.blocked:
+                    snap.blocked[new] = snap.blocked[old]
+    if located.aliases:
+        snap.ledger = [
+            [r[0], located.aliases.get(str(r[1]), r[1]), *r[2:]]
+            if len(r) > 1 and r[0] != RECORD
+            else r
+            for r in snap.ledger
+        ]
+    if "History" in snap.grids and located.aliases:
+        history = [list(r) for r in snap.grids["History"]]
+        with_aliases(history, located.aliases, history_rep_column(history))
+        snap.grids["History"] = history
+    return snap, located
+
+
 def load_pages(
-    team: Team, wb: Workbook, also: tuple[str, ...] = (), writing: bool = False
+    team: Team,
+    wb: Workbook,
+    also: tuple[str, ...] = (),
+    writing: bool = False,
+    rename: bool | None = None,
 ) -> tuple[Snapshot, dict[str, Page], dict[str, str]]:
     """One read of every rep tab (and of the tabs in ``also``): the parsed pages, and
     an error line per tab that failed. ``writing``: a tab protected against
-    sheetsync is one of those, left as it is while the others are written."""
-    snap = wb.read([r.tab for r in team.reps] + list(also))
+    sheetsync is one of those, left as it is while the others are written; and a
+    rep's tab that has an earlier title is renamed (unless ``rename`` is False)."""
+    snap, located = read_located(
+        team, wb, [r.tab for r in team.reps] + list(also), writing if rename is None else rename
+    )
     if writing:  # never write over a person's "History" or "Team"
         refuse_foreign(wb.location, snap.grids, also)
     pages: dict[str, Page] = {}
@@ -320,10 +393,11 @@ def load_pages(
     periods = _ledger_periods(snap)
     records = records_of(snap.grids.get("History", []), team.template)
     for rep in team.reps:
-        if writing and rep.tab in snap.blocked:
-            errors[rep.name] = snap.blocked[rep.tab]
+        title = located.moves.get(rep.name, rep.tab)
+        if writing and title in snap.blocked:
+            errors[rep.name] = snap.blocked[title]
             continue
-        grid = snap.grids.get(rep.tab)
+        grid = snap.grids.get(title)
         if grid is None:
             if rep.name in known:
                 errors[rep.name] = (
@@ -332,10 +406,10 @@ def load_pages(
                 )
             continue
         try:
-            notes = snap.notes.get(rep.tab)
-            page = parse_page(rep.tab, grid, team.template, team.cadence, notes)
+            notes = snap.notes.get(title)
+            page = parse_page(title, grid, team.template, team.cadence, notes)
             _put_period_back(page, rep.name, periods.get(rep.name))
-            _put_rep_back(page, rep.name)
+            _put_rep_back(page, rep.name, located)
             check_page(page, team.template, rep.name, records)
             pages[rep.name] = page
         except PageError as exc:
@@ -398,6 +472,15 @@ def rollover(
         raise AssertionError("unreachable")
 
 
+def _up_to_date(current: Period, target: Period) -> bool:
+    """Whether a page of ``current`` needs no rollover to ``target``. After a
+    cadence change (issue 13) the first rollover starts the new cadence's period,
+    unless the page's period lies wholly after it."""
+    if current.cadence == target.cadence:
+        return current >= target
+    return target.end < current.start
+
+
 def _plan_rollover(
     team: Team,
     target: Period,
@@ -447,7 +530,7 @@ def _plan_rollover(
         res.from_period = page.period_label
         res.warnings = list(page.warnings)
         current = parse_period(page.period_label, team.cadence)
-        if current >= target:
+        if _up_to_date(current, target):
             summaries.append(summarize(team, rep, page))
             now_pages[rep.name] = page
             if page.period_put_back is not None:  # written back, nothing else changes
@@ -469,6 +552,10 @@ def _plan_rollover(
         summaries.append(summarize(team, rep, rolled.page))
         now_pages[rep.name] = rolled.page
     result = RolloverResult(team.name, location, target.label, False, results)
+    for res in results:
+        res.renamed_from = snap.renamed.get(res.tab, "")
+    if result.changed:  # a record of whose each tab is, where missing (tab_records)
+        plan.ledger += locate(team, snap.titles, snap.ledger).record_rows(at)
     if plan.history:
         plan.history_columns = missing
     if result.changed:

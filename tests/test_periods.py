@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from sheetsync.domain.periods import Cadence, MeetingDay, parse_period, period_of
+from sheetsync.domain.periods import Cadence, MeetingDay, Period, parse_period, period_of
 from sheetsync.errors import PeriodError
 
 
@@ -33,7 +33,8 @@ def test_biweekly_blocks_are_fourteen_days_and_labels_round_trip() -> None:
     assert parse_period(p.label, Cadence.BIWEEKLY) == p
     second_week = (p.start + timedelta(days=7)).isocalendar()
     with pytest.raises(PeriodError, match="does not start a biweekly period"):
-        parse_period(f"{second_week[0]}-W{second_week[1]:02d}", Cadence.BIWEEKLY)
+        label = f"{second_week[0]}-W{second_week[1]:02d}"
+        parse_period(label, Cadence.BIWEEKLY, strict=True)
 
 
 @pytest.mark.parametrize("text", ["2026-13", "26-11", "November", "2026-W60"])
@@ -65,3 +66,18 @@ def test_meeting_days() -> None:
 def test_bad_meeting_days(text: str, cadence: Cadence, message: str) -> None:
     with pytest.raises(PeriodError, match=message):
         MeetingDay.parse(text, cadence)
+
+
+def test_a_label_of_another_cadence_is_read_as_its_own_unless_strict() -> None:
+    # History and pages from before a cadence change keep their labels (issue 13)
+    assert parse_period("2026-11", Cadence.WEEKLY) == Period(Cadence.MONTHLY, date(2026, 11, 1))
+    assert parse_period("2026-W48", Cadence.MONTHLY) == Period(Cadence.WEEKLY, date(2026, 11, 23))
+    # a weekly label that does not start a biweekly block is a week
+    assert parse_period("2026-W47", Cadence.BIWEEKLY).cadence is Cadence.BIWEEKLY
+    assert parse_period("2026-W48", Cadence.BIWEEKLY).cadence is Cadence.WEEKLY
+    with pytest.raises(PeriodError, match="not a weekly period"):
+        parse_period("2026-11", Cadence.WEEKLY, strict=True)
+    with pytest.raises(PeriodError, match="not a weekly period"):  # named for the team's
+        parse_period("2026-13", Cadence.WEEKLY)
+    with pytest.raises(PeriodError, match="out of range"):
+        parse_period("2200-W01", Cadence.MONTHLY)

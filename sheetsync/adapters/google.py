@@ -435,7 +435,7 @@ class GoogleWorkbook:
     def _refuse_blocked(self, plan: WritePlan) -> None:
         """A tab this write would change, protected against sheetsync: one line,
         before anything is sent."""
-        touched = [layout.title for layout in plan.replace]
+        touched = [was for was, _ in plan.rename] + [layout.title for layout in plan.replace]
         touched += [edit.title for edit in plan.edit]
         if plan.history:
             touched.append(HISTORY_TAB)
@@ -533,6 +533,11 @@ class GoogleWorkbook:
         taken = {self._sheet_id(t) for t in self._meta}
         ids = {t: self._sheet_id(t) for t in self._meta}
         out: list[Json] = []
+        for was, title in plan.rename:  # Google moves references to the tab along
+            if was in ids:
+                props = {"sheetId": ids[was], "title": title}
+                out.append({"updateSheetProperties": {"properties": props, "fields": "title"}})
+                ids[title] = ids.pop(was)
         for layout in plan.create:
             if layout.title not in ids:
                 out += self._add(layout, ids, taken)

@@ -32,6 +32,7 @@ from sheetsync.adapters.xlsx_history import (
 )
 from sheetsync.adapters.xlsx_package import NS, Package, q
 from sheetsync.adapters.xlsx_read import SheetReader, shared_strings
+from sheetsync.adapters.xlsx_rename import rename_sheet
 from sheetsync.adapters.xlsx_rows import RowMover
 from sheetsync.adapters.xlsx_sheet import Sheet, new_sheet
 from sheetsync.adapters.xlsx_skeleton import new_package, styles_part
@@ -181,6 +182,8 @@ class XlsxWorkbook:
         pkg = self._pkg if self._pkg is not None else new_package()
         styles = StyleBook(pkg, styles_part(pkg))
         date1904 = pkg.date1904
+        for old, new in plan.rename:
+            rename_sheet(pkg, old, new)
         for layout in plan.create:
             if pkg.sheet(layout.title) is None:
                 self._add(pkg, layout, styles)

@@ -156,3 +156,32 @@ def shift_sqref(sqref: str, op: RowOp) -> str:
 def mentions(formula: str, target: str) -> bool:
     """Cheap test: may ``formula`` refer to sheet ``target`` by name?"""
     return target in formula or target.replace("'", "''") in formula
+
+
+def quote_title(title: str) -> str:
+    """A sheet title as a formula prefix names it (always quoted: valid everywhere)."""
+    return "'" + title.replace("'", "''") + "'!"
+
+
+def rename_in_formula(formula: str, old: str, new: str) -> str:
+    """A formula whose references to sheet ``old`` name ``new`` instead (sheet
+    names compare without regard to case, as in Excel); unchanged, character for
+    character, when it names no such sheet."""
+    text = formula if formula.startswith("=") else "=" + formula
+    try:
+        tokens = Tokenizer(text).items
+    except Exception:  # a formula the tokenizer cannot read is left as it is
+        return formula
+    changed = False
+    for token in tokens:
+        if token.type == Token.OPERAND and token.subtype == Token.RANGE:
+            if token.value.startswith("["):
+                continue  # another workbook's sheet
+            title, _, ref = sheet_of(token.value)
+            if title is not None and title.casefold() == old.casefold():
+                token.value = quote_title(new) + ref
+                changed = True
+    if not changed:
+        return formula
+    out = "".join(t.value for t in tokens)
+    return "=" + out if formula.startswith("=") else out

@@ -99,13 +99,37 @@ _MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
 _WEEK_RE = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
 
 
-def parse_period(text: str, cadence: Cadence) -> Period:
-    """Parse a label such as ``2026-11`` or ``2026-W48`` for the given cadence,
-    within the years a workbook's dates can hold (``in_range``)."""
+def parse_period(text: str, cadence: Cadence, strict: bool = False) -> Period:
+    """Parse a label such as ``2026-11`` or ``2026-W48``, within the years a
+    workbook's dates can hold (``in_range``).
+
+    A label of another cadence is read as that cadence's period (a team that went
+    from monthly to weekly keeps its monthly History and pages, issue 13), unless
+    ``strict``: a period the team is to start must be of its own cadence."""
     try:
-        return in_range(_parse_period(text, cadence), text)
+        try:
+            period = _parse_period(text, cadence)
+        except PeriodError:
+            if strict:
+                raise
+            for other in _OTHERS[cadence]:
+                try:
+                    period = _parse_period(text, other)
+                    break
+                except PeriodError:
+                    continue
+            else:
+                raise
+        return in_range(period, text)
     except (ValueError, OverflowError):  # year 0, or past 9999: no date at all
         raise PeriodError(_out_of_range(text, cadence)) from None
+
+
+_OTHERS = {
+    Cadence.MONTHLY: (Cadence.WEEKLY,),
+    Cadence.WEEKLY: (Cadence.MONTHLY,),
+    Cadence.BIWEEKLY: (Cadence.WEEKLY, Cadence.MONTHLY),
+}
 
 
 def in_range(period: Period, text: str | None = None) -> Period:

@@ -48,6 +48,8 @@ class PageEdit:
 
 @dataclass
 class WritePlan:
+    # tabs renamed (old title, new title), before anything else; references follow
+    rename: list[tuple[str, str]] = field(default_factory=list)
     create: list[SheetLayout] = field(default_factory=list)  # added only where missing
     replace: list[SheetLayout] = field(default_factory=list)  # content replaced whole
     edit: list[PageEdit] = field(default_factory=list)  # pages changed in place
@@ -62,7 +64,8 @@ class WritePlan:
     @property
     def changes_content(self) -> bool:
         return bool(
-            self.create
+            self.rename
+            or self.create
             or self.replace
             or any(not e.empty for e in self.edit)
             or self.history
@@ -89,3 +92,6 @@ class Snapshot:
     blocked: dict[str, str] = field(default_factory=dict)
     # the notes on the cells of the tabs read, by tab and (row, column)
     notes: dict[str, dict[tuple[int, int], str]] = field(default_factory=dict)
+    # tabs renamed to their rep's title in the config just before this read:
+    # new title -> the title it had (see ``sheetsync.tab_records``)
+    renamed: dict[str, str] = field(default_factory=dict)

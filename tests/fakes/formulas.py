@@ -75,6 +75,33 @@ def follow_rows(text: str, host: str, target: str, move: RowMap, deleted: tuple[
     return _outside_strings(text, lambda part: _REF.sub(ref, part))
 
 
+def follow_rename(text: str, old: str, new: str) -> str:
+    """A formula after sheet ``old`` was renamed ``new``. The rename request
+    itself is recorded (gspread cassette ``WorksheetTest.test_update_title``);
+    that formulas naming the sheet follow it is what the Sheets UI shows (a formula
+    holds the sheet, not its title), not a recording: an assumption, said here."""
+
+    def ref(m: re.Match[str]) -> str:
+        sheet = _title(m.group("sheet"))
+        if sheet is None or sheet.casefold() != old.casefold():
+            return m.group(0)
+        rest = m.group(0)[len(m.group("sheet")) :]
+        return "'" + new.replace("'", "''") + "'!" + rest
+
+    return _outside_strings(text, lambda part: _REF.sub(ref, part))
+
+
+def rename_sheet(sheets: Any, sheet: Any, title: str) -> None:
+    """``sheet`` of ``sheets`` titled ``title``, every formula following it."""
+    old = sheet.title
+    sheet.title = title
+    for other in sheets:
+        for cell in other.cells.values():
+            value = cell.get("userEnteredValue") or {}
+            if "formulaValue" in value:
+                value["formulaValue"] = follow_rename(value["formulaValue"], old, title)
+
+
 # --- values ---------------------------------------------------------------------------------
 
 _TOKEN = re.compile(

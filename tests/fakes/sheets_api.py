@@ -41,6 +41,7 @@ from tests.fakes import sheets_values as values
 from tests.fakes.discovery import Discovery, SchemaViolation
 from tests.fakes.drive_api import DRIVE, DriveApi
 from tests.fakes.fieldmask import apply_mask, parse_mask
+from tests.fakes.formulas import rename_sheet
 from tests.fakes.sheets_defaults import spreadsheet_properties
 from tests.fakes.sheets_model import (
     PROTECTED,
@@ -288,7 +289,8 @@ class FakeSheetsApi:
         self.person(spreadsheet_id, who, [{"deleteDimension": {"range": rng}}])
 
     def rename(self, spreadsheet_id: str, tab: str, new: str) -> None:
-        self.books[spreadsheet_id].sheet(title=tab).title = new
+        book = self.books[spreadsheet_id]
+        rename_sheet(book.sheets, book.sheet(title=tab), new)
 
     # --- OAuth --------------------------------------------------------------------------
 

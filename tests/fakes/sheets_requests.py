@@ -30,7 +30,7 @@ from typing import Any
 
 from tests.fakes.a1 import Box, quote_title
 from tests.fakes.fieldmask import Mask, parse_mask
-from tests.fakes.formulas import follow_rows
+from tests.fakes.formulas import follow_rows, rename_sheet
 from tests.fakes.sheets_defaults import colour
 from tests.fakes.sheets_model import (
     ApiError,
@@ -292,7 +292,7 @@ class BatchUpdate:
                     for s in self.book.sheets
                 ):
                     raise bad(f'A sheet with the name "{title}" already exists.')
-                sheet.title = title
+                rename_sheet(self.book.sheets, sheet, title)
             elif f == "index":
                 self.book.sheets.remove(sheet)
                 self.book.sheets.insert(min(props.get("index", 0), len(self.book.sheets)), sheet)
