@@ -44,6 +44,8 @@ from sheetsync.tab_records import (
     with_aliases,
 )
 from sheetsync.team_view import history_table, recaps_sent, team_signals, team_tab
+from sheetsync.template_records import known_columns
+from sheetsync.template_records import record_rows as template_rows
 
 
 def now_text() -> str:
@@ -250,6 +252,7 @@ def init(team: Team, today: date, share: bool = False, notify: bool = False) -> 
         plan = WritePlan()
         at = now_text()
         plan.ledger += located.record_rows(at)  # whose each tab is (tab_records)
+        plan.ledger += template_rows(team.template, snap.ledger, at)
         for rep in team.reps:
             if rep.tab not in snap.titles:
                 page = blank_page(rep.tab, team.template, page_header(team, rep, period, None))
@@ -392,6 +395,7 @@ def load_pages(
     known = _rolled_reps(snap)
     periods = _ledger_periods(snap)
     records = records_of(snap.grids.get("History", []), team.template)
+    columns = known_columns(team.template, snap.ledger, snap.grids.get("History", []))
     for rep in team.reps:
         title = located.moves.get(rep.name, rep.tab)
         if writing and title in snap.blocked:
@@ -407,14 +411,54 @@ def load_pages(
             continue
         try:
             notes = snap.notes.get(title)
-            page = parse_page(title, grid, team.template, team.cadence, notes)
+            page = parse_page(title, grid, team.template, team.cadence, notes, columns)
             _put_period_back(page, rep.name, periods.get(rep.name))
             _put_rep_back(page, rep.name, located)
             check_page(page, team.template, rep.name, records)
             pages[rep.name] = page
         except PageError as exc:
             errors[rep.name] = str(exc)
+    _tell_copies_apart(team, pages, located)
     return snap, pages, errors
+
+
+def _tell_copies_apart(team: Team, pages: dict[str, Page], located: Located) -> None:
+    """Rows a page shares (by id) with another rep's page were copied with the tab
+    (issue 13). The copy is the page sheetsync did not make for its rep: its shared
+    rows get ids of their own, so that the two reps' deals never merge into one in
+    History or the signals, with a warning naming the rows."""
+    owner: dict[str, str] = {}
+
+    def made(name: str) -> bool:
+        record = located.records.get(name)
+        return record is not None and record.title == pages[name].tab
+
+    for name in sorted(pages, key=lambda n: not made(n)):  # the originals first
+        page = pages[name]
+        for content in page.sections.values():
+            for item in content.items:
+                if item.id:
+                    owner.setdefault(item.id, name)
+    for name, page in pages.items():
+        if made(name):
+            continue  # sheetsync made this tab for this rep: it is the original
+        shared = [
+            item
+            for content in page.sections.values()
+            for item in content.items
+            if item.id and owner.get(item.id, name) != name
+        ]
+        if not shared:
+            continue
+        other = owner[shared[0].id or ""]
+        rows = ", ".join(str(i.row) for i in shared[:8]) + (", ..." if len(shared) > 8 else "")
+        page.warnings.append(
+            f"tab '{page.tab}' rows {rows}: the same items as on {other}'s page (copied "
+            f"with the tab?); they get ids of their own and count as {name}'s; delete "
+            "them if they are not"
+        )
+        for item in shared:
+            item.id = None
 
 
 REPLANS = 2  # how many times a command plans again after a person's edit
@@ -556,6 +600,7 @@ def _plan_rollover(
         res.renamed_from = snap.renamed.get(res.tab, "")
     if result.changed:  # a record of whose each tab is, where missing (tab_records)
         plan.ledger += locate(team, snap.titles, snap.ledger).record_rows(at)
+        plan.ledger += template_rows(team.template, snap.ledger, at)
     if plan.history:
         plan.history_columns = missing
     if result.changed:
@@ -667,6 +712,8 @@ def check(team: Team) -> CheckResult:
             elif rep.name in pages:
                 page = pages[rep.name]
                 note = f"; {len(page.warnings)} warnings" if page.warnings else ""
+                changes = template_changes(team, page, snap.grids.get("History", []))
+                note += "".join(f"; {line}" for line in changes)
                 add(rep.tab, "ok", f"{rep.name}'s page for {page.period_label}{note}")
             else:
                 add(rep.tab, "missing", "no page yet; run sheetsync init")
@@ -689,6 +736,29 @@ def check(team: Team) -> CheckResult:
         if access is not None:
             result.people = _people_checks(people, access)
         return result
+
+
+def template_changes(team: Team, page: Page, history: Grid) -> list[str]:
+    """What the next write does to a page after a change of the team's template:
+    the columns it gains, and the columns the template no longer has (History's
+    header still names them), which stay on the page as the person's own and go to
+    History's extra when their rows are archived."""
+    out = [w for w in page.warnings if "(new in the template)" in w]
+    known = {str(h).strip().casefold() for h in (history[0] if history else []) if h}
+    for sec in team.template.sections:
+        shape = page.sections[sec.key].shape
+        if shape is None:
+            continue
+        keys = {c.key.casefold() for c in sec.columns}
+        for title in shape.extra.values():
+            key = title.strip().casefold().replace(" ", "_")
+            if key in known and key not in keys:
+                out.append(
+                    f"section '{sec.title}' column '{title}' is no longer in the template: "
+                    "it stays on the page as your own column, and its values go to "
+                    "History's extra when rows are archived"
+                )
+    return out
 
 
 def _people_checks(people: dict[str, str], access: Access) -> list[PersonCheck]:

@@ -57,3 +57,29 @@ def test_a_page_copied_from_another_reps_is_filed_as_its_own_rep(backend: Backen
     won = [r for r in b.cells("History")[1:] if "Hooli" in r]
     assert [r[1] for r in won] == ["Bob Stone"]  # Bob's win, not Alice's
     assert b.cells(bob)[rep_row - 1][2] == "Bob Stone"  # the cell put back
+
+
+def test_rows_copied_with_a_tab_get_ids_of_their_own(backend: Backend) -> None:
+    """A new rep's page made by copying Alice's tab (here: her deal's row, id and
+    all, typed on a tab sheetsync did not make for its rep) is told apart: the copy
+    gets an id of its own, so the two reps' deals never merge in History."""
+    b = backend
+    assert run(b.config, "init", today="2026-10-05").exit_code == 0
+    b.type_row(TAB, "#existing_opportunities", ["Globex", "Globex", 30000, "Demo", "2026-12-20"])
+    assert run(b.config, "rollover", today="2026-11-02").exit_code == 0
+    alice = b.deals(TAB)["Globex"]
+    b.add_tab("Carol Diaz", b.cells(TAB))  # the manager copies Alice's page for Carol
+    bob = "tab: Bob}\n"
+    carol = "      - {name: Carol Diaz, email: carol@example.com}\n"
+    text = b.config.read_text(encoding="utf-8")
+    b.config.write_text(text.replace(bob, bob + carol), encoding="utf-8")
+    b.write("Carol Diaz", b.find("Carol Diaz", "Rep"), 3, "Carol Diaz")
+    res = run(b.config, "rollover", today="2026-12-02")
+    assert res.exit_code == 0, res.output
+    assert "the same items as on Alice Chen's page" in res.output, res.output
+    ids = [b.deals(t)["Globex"]["id"] for t in (TAB, "Carol Diaz")]
+    assert ids[0] == alice["id"] and ids[1] and ids[1] != ids[0]
+    rows = [r for r in b.cells("History")[1:] if "Globex" in r and r[0] == "2026-11"]
+    assert sorted((r[1], r[3]) for r in rows) == sorted(
+        [("Alice Chen", ids[0]), ("Carol Diaz", ids[1])]
+    )

@@ -129,3 +129,57 @@ def test_a_new_name_and_tab_for_the_same_person_renames_the_tab(backend: Backend
     assert res.exit_code == 0 and "Warning" not in res.output, res.output
     assert carried(b, "Robert Stone", "Hooli") == [1]
     assert carried(b, "Bob Stone", "Hooli") == [0]  # what was written stays as written
+
+
+def test_a_template_change_is_a_migration(backend: Backend) -> None:
+    """A column added to the template: pages gain it at their next write, History's
+    header at its end; a column taken out: its values stay on the page as the
+    person's own column and go to History's extra when the row is archived."""
+    from sheetsync.config import packaged_templates
+
+    b = backend
+    template = b.config.parent / "custom.yaml"
+    template.write_text(
+        (packaged_templates() / "pages" / "monthly.yaml").read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
+    configure(b.config, "    reps:\n", "    template: custom.yaml\n    reps:\n")
+    assert run(b.config, "init", today="2026-10-05").exit_code == 0
+    row = ["Globex", "Globex", 30000, "Demo", "2026-12-20", "2026-10-02"]
+    b.type_row(TAB, "#existing_opportunities", row)
+    assert run(b.config, "rollover", today="2026-11-02").exit_code == 0
+    header_before = [str(h) for h in b.cells("History")[0] if h]
+
+    last_activity = "      - {key: last_activity, title: Last activity, type: date, width: 13}\n"
+    text = template.read_text(encoding="utf-8")
+    start = text.index("  - key: existing_opportunities")
+    block = text[start:].replace(
+        last_activity,
+        "      - {key: probability, title: Probability, type: number, width: 10}\n",
+        1,
+    )
+    template.write_text(text[:start] + block, encoding="utf-8")
+
+    res = run(b.config, "check", today="2026-11-20")
+    assert "Error" not in res.output, res.output
+    assert "has no 'Probability' column yet (new in the template)" in res.output
+    assert "'Last activity' is no longer in the template" in res.output
+    res = run(b.config, "status", today="2026-11-20")
+    assert res.exit_code == 0 and "Error" not in res.output, res.output
+
+    res = run(b.config, "rollover", today="2026-12-02")
+    assert res.exit_code == 0, res.output
+    page = b.cells(TAB)
+    header = page[b.find(TAB, "#existing_opportunities")]
+    assert "Probability" in header and "Last activity" in header  # gained; theirs kept
+    history = b.cells("History")
+    names = [str(h) for h in history[0] if h]
+    assert names[: len(header_before)] == header_before and names[-1] == "probability"
+    archived = [r for r in by_name(history) if r["period"] == "2026-11" and r["rep"] == TAB]
+    globex = next(r for r in archived if r.get("opportunity") == "Globex")
+    assert "Last activity" in str(globex["extra"]), globex  # the removed column's value
+
+    b.write(TAB, b.find(TAB, "Globex"), 1 + header.index("Probability") + 1 - 1, 60)
+    assert run(b.config, "rollover", today="2027-01-04").exit_code == 0
+    january = [r for r in by_name(b.cells("History")) if r["period"] == "2026-12"]
+    assert [r["probability"] for r in january if r.get("opportunity") == "Globex"] == [60]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -226,9 +227,24 @@ def _extra_columns(
 
 
 def _header_columns(
-    tab: str, grid: list[list[CellValue]], row: int, section: Section
+    tab: str,
+    grid: list[list[CellValue]],
+    row: int,
+    section: Section,
+    end: int,
+    known: frozenset[str] | None = None,
 ) -> dict[str, int]:
-    """Column key -> sheet column, matched by header title (columns may be reordered)."""
+    """Column key -> sheet column, matched by header title (columns may be reordered).
+
+    A column of the template the header row lacks is new to this page (a template
+    changed since the page was made, issue 13) and left out: the page gains it at
+    its next write. Unless its title was deleted: a column where the template puts
+    it, untitled, with values below, is refused as before; and so is any column
+    ``known`` (the keys, casefolded, the section's columns have had, where that is
+    known): its title was deleted. A title at a column's place that names a known
+    column the template dropped is not taken for a retitling."""
+    current = {c.key.casefold() for c in section.columns}
+    retired = (known or frozenset()) - current
     if _norm(_cell(grid, row, 1)) != ID_HEADER:
         raise PageError(
             tab,
@@ -246,13 +262,27 @@ def _header_columns(
             found[col.key] = match[0]
     for i, col in enumerate(section.columns):
         default = i + 2
-        if col.key not in found and default not in found.values() and titles.get(default):
+        title = titles.get(default)
+        if (
+            col.key not in found
+            and default not in found.values()
+            and title
+            and title.replace(" ", "_") not in retired  # not a column the template dropped
+        ):
             found[col.key] = default  # retitled column: trust its position
-    for col in section.columns:
-        if col.key not in found and not col.is_system:
+    for i, col in enumerate(section.columns):
+        at = i + 2
+        if col.key in found or col.is_system:
+            continue
+        deleted = known is None or col.key.casefold() in known
+        if deleted or (
+            at not in found.values()
+            and not titles.get(at)
+            and any(not is_blank(_cell(grid, r, at)) for r in range(row + 1, end))
+        ):
             raise PageError(
                 tab,
-                cell_name(row, 2 + section.columns.index(col)),
+                cell_name(row, at),
                 f"section '{section.title}' has no '{col.title}' column in its header row",
             )
     return found
@@ -431,10 +461,13 @@ def parse_page(
     template: Template,
     cadence: Cadence,
     notes: dict[tuple[int, int], str] | None = None,
+    known: Mapping[str, frozenset[str]] | None = None,
 ) -> Page:
     """Read a rep page. Raises ``PageError`` naming the cell when it cannot be read safely;
     collects a warning for each value it kept as typed. ``notes``: the notes on the
-    tab's cells, by (row, column)."""
+    tab's cells, by (row, column); ``known``: the column keys each section has had,
+    where that is known (``_header_columns``): a column missing from a page is new
+    to it only when it is not among them."""
     starts = _find_sections(tab, grid, template)
     header_rows: dict[str, int] = {}
     header = _read_header(tab, grid, min(starts.values()), cadence, header_rows)
@@ -459,10 +492,18 @@ def parse_page(
         start = starts[sec.key]
         end = boundaries[boundaries.index(start) + 1]
         header_row = start + 1
-        columns = _header_columns(tab, grid, header_row, sec)
+        before = known.get(sec.key) if known is not None else None
+        columns = _header_columns(tab, grid, header_row, sec, end, before)
         sec_shape = SectionShape(
             start, header_row, end - 1, columns, _extra_columns(grid, header_row, columns)
         )
+        for col in sec.user_columns:
+            if col.key not in columns:
+                warnings.append(
+                    f"tab '{tab}' row {header_row}: section '{sec.title}' has no "
+                    f"'{col.title}' column yet (new in the template); the next write "
+                    "adds it"
+                )
         title = _text(_cell(grid, start, 2)).split(" · ")[0].strip() or sec.title
         content = SectionContent(sec.key, title, shape=sec_shape)
         has_counter = any(c.type == "carried" for c in sec.columns)

@@ -165,18 +165,22 @@ class EditBuilder:
         return shape
 
     def _missing_columns(self, edit: PageEdit, final: dict[int, int]) -> None:
-        """A column of sheetsync's the template has and the page lacks (a page made
-        before it existed) is added: its title in the section's header row, in the
-        template's place where that cell is free, else in the next free one."""
+        """A column the template has and the page lacks (a page made before it
+        existed: a column of sheetsync's, or one a template change added) is added:
+        its title in the section's header row, in the template's place where that
+        cell is free, else in the next free one."""
         for sec in self.template.sections:
             shape = self._sec_shape(sec)
             header = section_header_cells(sec, self.template.width)
             for i, col in enumerate(sec.columns):
-                if col.key in shape.columns or not col.is_system:
+                if col.key in shape.columns:
                     continue
                 taken = set(shape.columns.values()) | set(shape.extra)
                 at = i + 2
-                while at in taken or not is_blank(_value(self.grid, shape.header_row, at)):
+                while at in taken or any(  # a person's untitled cells stay theirs
+                    not is_blank(_value(self.grid, r, at))
+                    for r in range(shape.header_row, shape.last_row + 1)
+                ):
                     at += 1
                 shape.columns[col.key] = at
                 row = final[shape.header_row]
