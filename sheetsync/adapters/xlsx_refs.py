@@ -125,10 +125,10 @@ def shift_operand(operand: str, host: str, target: str, op: RowOp) -> str:
     return REF_ERROR if new is None else prefix + new
 
 
-def shift_formula(formula: str, host: str, target: str, op: RowOp) -> str:
-    """A formula (with or without its leading ``=``) on sheet ``host`` after ``op``
-    on sheet ``target``; returned unchanged, character for character, when no
-    reference in it moves."""
+def map_ranges(formula: str, change: Callable[[str], str]) -> str:
+    """A formula (with or without its leading ``=``) with ``change`` applied to each
+    range operand; returned unchanged, character for character, when no operand
+    changes (and when the tokenizer cannot read it)."""
     text = formula if formula.startswith("=") else "=" + formula
     try:
         tokens = Tokenizer(text).items
@@ -137,7 +137,7 @@ def shift_formula(formula: str, host: str, target: str, op: RowOp) -> str:
     changed = False
     for token in tokens:
         if token.type == Token.OPERAND and token.subtype == Token.RANGE:
-            new = shift_operand(token.value, host, target, op)
+            new = change(token.value)
             if new != token.value:
                 token.value = new
                 changed = True
@@ -145,6 +145,11 @@ def shift_formula(formula: str, host: str, target: str, op: RowOp) -> str:
         return formula
     out = "".join(t.value for t in tokens)
     return "=" + out if formula.startswith("=") else out
+
+
+def shift_formula(formula: str, host: str, target: str, op: RowOp) -> str:
+    """A formula on sheet ``host`` after ``op`` on sheet ``target``."""
+    return map_ranges(formula, lambda operand: shift_operand(operand, host, target, op))
 
 
 def shift_sqref(sqref: str, op: RowOp) -> str:
@@ -165,23 +170,14 @@ def quote_title(title: str) -> str:
 
 def rename_in_formula(formula: str, old: str, new: str) -> str:
     """A formula whose references to sheet ``old`` name ``new`` instead (sheet
-    names compare without regard to case, as in Excel); unchanged, character for
-    character, when it names no such sheet."""
-    text = formula if formula.startswith("=") else "=" + formula
-    try:
-        tokens = Tokenizer(text).items
-    except Exception:  # a formula the tokenizer cannot read is left as it is
-        return formula
-    changed = False
-    for token in tokens:
-        if token.type == Token.OPERAND and token.subtype == Token.RANGE:
-            if token.value.startswith("["):
-                continue  # another workbook's sheet
-            title, _, ref = sheet_of(token.value)
-            if title is not None and title.casefold() == old.casefold():
-                token.value = quote_title(new) + ref
-                changed = True
-    if not changed:
-        return formula
-    out = "".join(t.value for t in tokens)
-    return "=" + out if formula.startswith("=") else out
+    names compare without regard to case, as in Excel)."""
+
+    def renamed(operand: str) -> str:
+        if operand.startswith("["):
+            return operand  # another workbook's sheet
+        title, _, ref = sheet_of(operand)
+        if title is None or title.casefold() != old.casefold():
+            return operand
+        return quote_title(new) + ref
+
+    return map_ranges(formula, renamed)
