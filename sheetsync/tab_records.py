@@ -75,9 +75,6 @@ class Located:
     def record_rows(self, at: str) -> list[list[CellValue]]:
         return [record_row(rep, at) for rep in self.unrecorded]
 
-    def made_by_sheetsync(self, title: str) -> bool:
-        return any(r.title == title for r in self.records.values())
-
 
 def locate(team: Team, titles: Sequence[str], ledger: Sequence[Sequence[CellValue]]) -> Located:
     out = Located()
