@@ -153,7 +153,8 @@ def rollover(obj: Ctx, team_name: str | None, period: str | None, dry_run: bool)
             for warning in r.warnings:
                 click.echo(f"Warning: {warning}", err=True)
             if r.renamed_from:
-                click.echo(f"{team.name} / {r.rep}: tab '{r.renamed_from}' renamed '{r.tab}'")
+                done = "would be renamed" if dry_run else "renamed"
+                click.echo(f"{team.name} / {r.rep}: tab '{r.renamed_from}' {done} '{r.tab}'")
             if r.error:
                 partial = True
                 click.echo(f"Error: {r.error}", err=True)

@@ -352,6 +352,7 @@ def read_located(
             located = locate(team, snap.titles, snap.ledger)
         else:
             snap = wb.read(tabs + list(located.moves.values()))
+            snap.renamed = {by_name[n].tab: old for n, old in located.moves.items()}
             for name, old in located.moves.items():  # read under the title it will have
                 new = by_name[name].tab
                 if old in snap.grids:
@@ -494,7 +495,9 @@ def rollover(
     with open_workbook(team.workbook) as wb:
         busy: set[str] = set()
         for attempt in range(REPLANS + 1):
-            snap, pages, errors = load_pages(team, wb, ("History", "Team"), writing=True)
+            snap, pages, errors = load_pages(
+                team, wb, ("History", "Team"), writing=True, rename=not dry_run
+            )
             for rep in team.reps:
                 if rep.tab in busy:
                     errors[rep.name] = (
@@ -713,6 +716,11 @@ def check(team: Team) -> CheckResult:
                 page = pages[rep.name]
                 note = f"; {len(page.warnings)} warnings" if page.warnings else ""
                 changes = template_changes(team, page, snap.grids.get("History", []))
+                if rep.tab in snap.renamed:
+                    changes.append(
+                        f"still titled '{snap.renamed[rep.tab]}': the next init or rollover "
+                        f"renames it '{rep.tab}'"
+                    )
                 note += "".join(f"; {line}" for line in changes)
                 add(rep.tab, "ok", f"{rep.name}'s page for {page.period_label}{note}")
             else:
@@ -728,7 +736,7 @@ def check(team: Team) -> CheckResult:
             tabs.append(TabCheck(tab, "locked", f"{note}; the next sheetsync write removes it"))
         known = {t.tab for t in tabs}
         for title in snap.titles:
-            if title not in known:
+            if title not in known and title not in snap.renamed.values():
                 tabs.append(TabCheck(title, "other", "not a sheetsync tab; left alone"))
         result = CheckResult(team.name, wb.location, wb.title, wb.account, tabs)
         people = people_of(team)

@@ -94,6 +94,12 @@ def test_a_reps_name_fixed_in_capitals_renames_their_tab_and_keeps_their_history
     configure(b.config, "{name: Alice chen,", "{name: Alice Chen,")
     res = run(b.config, "status", today="2026-11-03")  # reads it where it is; writes nothing
     assert res.exit_code == 0 and "Error" not in res.output, res.output
+    res = run(b.config, "check", today="2026-11-03")
+    assert f"still titled '{old}': the next init or rollover renames it '{TAB}'" in res.output
+    others = [line for line in res.output.splitlines() if "not a sheetsync tab" in line]
+    assert not [line for line in others if old in line], res.output  # it is Alice's
+    res = run(b.config, "rollover", "--dry-run", today="2026-12-02")
+    assert f"tab '{old}' would be renamed '{TAB}'" in res.output, res.output
     assert old in b.tabs()
     res = run(b.config, "rollover", today="2026-12-02")
     assert res.exit_code == 0, res.output

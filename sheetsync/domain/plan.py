@@ -92,6 +92,7 @@ class Snapshot:
     blocked: dict[str, str] = field(default_factory=dict)
     # the notes on the cells of the tabs read, by tab and (row, column)
     notes: dict[str, dict[tuple[int, int], str]] = field(default_factory=dict)
-    # tabs renamed to their rep's title in the config just before this read:
-    # new title -> the title it had (see ``sheetsync.tab_records``)
+    # tabs renamed to their rep's title in the config just before this read (for
+    # a command that writes nothing: still to be renamed, and read under the new
+    # title too): new title -> the title it had (see ``sheetsync.tab_records``)
     renamed: dict[str, str] = field(default_factory=dict)
