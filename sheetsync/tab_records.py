@@ -75,6 +75,11 @@ class Located:
     def record_rows(self, at: str) -> list[list[CellValue]]:
         return [record_row(rep, at) for rep in self.unrecorded]
 
+    def made(self, rep: str, title: str) -> bool:
+        """Whether sheetsync made (or last renamed) the tab ``title`` for ``rep``."""
+        record = self.records.get(rep)
+        return record is not None and record.title == title
+
 
 def locate(team: Team, titles: Sequence[str], ledger: Sequence[Sequence[CellValue]]) -> Located:
     out = Located()
@@ -107,16 +112,21 @@ def locate(team: Team, titles: Sequence[str], ledger: Sequence[Sequence[CellValu
     return out
 
 
-def with_aliases(grid: list[list[CellValue]], aliases: dict[str, str], column: int) -> None:
-    """Rows of ``grid`` whose ``column`` names a rep by an earlier name, renamed in
-    place (in memory: History and the ledger in the workbook keep what was written)."""
+def aliased(
+    rows: Sequence[Sequence[CellValue]], aliases: dict[str, str], column: int, unless: str = ""
+) -> list[Sequence[CellValue]]:
+    """``rows`` with each name in ``column`` that is a rep's earlier name read as the
+    rep's name (in memory: History and the ledger in the workbook keep what was
+    written); a row whose first cell is ``unless`` is left as it is."""
     if not aliases or column < 0:
-        return
-    for i, row in enumerate(grid):
-        if column < len(row) and isinstance(row[column], str) and row[column] in aliases:
-            row = list(row)
-            row[column] = aliases[str(row[column])]
-            grid[i] = row
+        return list(rows)
+    out: list[Sequence[CellValue]] = []
+    for row in rows:
+        name = row[column] if column < len(row) else None
+        if isinstance(name, str) and name in aliases and not (unless and row[0] == unless):
+            row = [*row[:column], aliases[name], *row[column + 1 :]]
+        out.append(row)
+    return out
 
 
 def history_rep_column(history: Sequence[Sequence[CellValue]]) -> int:

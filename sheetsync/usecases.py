@@ -38,10 +38,10 @@ from sheetsync.ports import Workbook
 from sheetsync.tab_records import (
     RECORD,
     Located,
+    aliased,
     history_rep_column,
     locate,
     record_row,
-    with_aliases,
 )
 from sheetsync.team_view import history_table, recaps_sent, team_signals, team_tab
 from sheetsync.template_records import known_columns
@@ -98,10 +98,9 @@ def _put_rep_back(page: Page, rep: str, located: Located) -> None:
     page.header["rep"] = rep
     if not said or said == rep or located.aliases.get(said) == rep:
         return
-    made = located.records.get(rep)
     why = (
         "sheetsync made this tab for them"
-        if made is not None and made.title == page.tab
+        if located.made(rep, page.tab)
         else f"a page copied from {said}'s?"
     )
     page.warnings.append(
@@ -247,12 +246,11 @@ def init(team: Team, today: date, share: bool = False, notify: bool = False) -> 
     every person of the team who cannot edit the spreadsheet an editor's access."""
     period = in_range(period_of(today, team.cadence))
     with open_workbook(team.workbook, sharing="write" if share else None) as wb:
-        snap, located = read_located(team, wb, list(OWN_TABS), rename=True)
+        snap, _ = read_located(team, wb, list(OWN_TABS), rename=True)
         refuse_foreign(wb.location, snap.grids, OWN_TABS)
         plan = WritePlan()
         at = now_text()
-        plan.ledger += located.record_rows(at)  # whose each tab is (tab_records)
-        plan.ledger += template_rows(team.template, snap.ledger, at)
+        plan.ledger += ledger_records(team, snap, at)
         for rep in team.reps:
             if rep.tab not in snap.titles:
                 page = blank_page(rep.tab, team.template, page_header(team, rep, period, None))
@@ -337,6 +335,7 @@ def read_located(
     located = locate(team, snap.titles, snap.ledger)
     if located.moves and snap.exists:
         by_name = {r.name: r for r in team.reps}
+        renamed = {by_name[n].tab: old for n, old in located.moves.items()}
         if rename:
             at = now_text()
             moved = [by_name[name] for name in located.moves]
@@ -346,15 +345,13 @@ def read_located(
                     ledger=[record_row(r, at) for r in moved],
                 )
             )
-            renamed = {by_name[n].tab: old for n, old in located.moves.items()}
             snap = wb.read(tabs)
             snap.renamed = renamed
             located = locate(team, snap.titles, snap.ledger)
         else:
             snap = wb.read(tabs + list(located.moves.values()))
-            snap.renamed = {by_name[n].tab: old for n, old in located.moves.items()}
-            for name, old in located.moves.items():  # read under the title it will have
-                new = by_name[name].tab
+            snap.renamed = renamed
+            for new, old in renamed.items():  # read under the title it will have
                 if old in snap.grids:
                     snap.grids[new] = snap.grids[old]
                 if old in snap.notes:
@@ -362,17 +359,19 @@ def read_located(
                 if old in snap.blocked:
                     snap.blocked[new] = snap.blocked[old]
     if located.aliases:
-        snap.ledger = [
-            [r[0], located.aliases.get(str(r[1]), r[1]), *r[2:]]
-            if len(r) > 1 and r[0] != RECORD
-            else r
-            for r in snap.ledger
-        ]
-    if "History" in snap.grids and located.aliases:
-        history = [list(r) for r in snap.grids["History"]]
-        with_aliases(history, located.aliases, history_rep_column(history))
-        snap.grids["History"] = history
+        snap.ledger = [list(r) for r in aliased(snap.ledger, located.aliases, 1, RECORD)]
+        if "History" in snap.grids:
+            history = snap.grids["History"]
+            column = history_rep_column(history)
+            snap.grids["History"] = [list(r) for r in aliased(history, located.aliases, column)]
     return snap, located
+
+
+def ledger_records(team: Team, snap: Snapshot, at: str) -> Grid:
+    """The ledger rows of whose each tab is and of the template's columns, where
+    they are missing or out of date (``tab_records``, ``template_records``)."""
+    tabs = locate(team, snap.titles, snap.ledger).record_rows(at)
+    return tabs + template_rows(team.template, snap.ledger, at)
 
 
 def load_pages(
@@ -431,8 +430,7 @@ def _tell_copies_apart(team: Team, pages: dict[str, Page], located: Located) -> 
     owner: dict[str, str] = {}
 
     def made(name: str) -> bool:
-        record = located.records.get(name)
-        return record is not None and record.title == pages[name].tab
+        return located.made(name, pages[name].tab)
 
     for name in sorted(pages, key=lambda n: not made(n)):  # the originals first
         page = pages[name]
@@ -601,9 +599,8 @@ def _plan_rollover(
     result = RolloverResult(team.name, location, target.label, False, results)
     for res in results:
         res.renamed_from = snap.renamed.get(res.tab, "")
-    if result.changed:  # a record of whose each tab is, where missing (tab_records)
-        plan.ledger += locate(team, snap.titles, snap.ledger).record_rows(at)
-        plan.ledger += template_rows(team.template, snap.ledger, at)
+    if result.changed:
+        plan.ledger += ledger_records(team, snap, at)
     if plan.history:
         plan.history_columns = missing
     if result.changed:

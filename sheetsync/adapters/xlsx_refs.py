@@ -158,9 +158,18 @@ def shift_sqref(sqref: str, op: RowOp) -> str:
     return " ".join(kept)
 
 
-def mentions(formula: str, target: str) -> bool:
-    """Cheap test: may ``formula`` refer to sheet ``target`` by name?"""
-    return target in formula or target.replace("'", "''") in formula
+def mentions(raw: bytes, title: str) -> bool:
+    """Whether an XML part may name the sheet ``title`` in a reference (as Excel and
+    LibreOffice write it: quoted with ``''``, XML-escaped, any case). Over-eager on
+    purpose: a character reference anywhere counts as a mention."""
+    text = raw.lower()
+    if b"&#" in text:
+        return True
+    forms = {title, title.replace("'", "''")}
+    for form in list(forms):
+        escaped = form.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        forms |= {escaped, escaped.replace("'", "&apos;")}
+    return any(form.lower().encode("utf-8") in text for form in forms)
 
 
 def quote_title(title: str) -> str:
@@ -168,16 +177,17 @@ def quote_title(title: str) -> str:
     return "'" + title.replace("'", "''") + "'!"
 
 
+def rename_operand(operand: str, old: str, new: str) -> str:
+    """A reference (``'Alice chen'!A1``) naming sheet ``new`` where it named ``old``
+    (sheet names compare without regard to case, as in Excel); any other as it is."""
+    if operand.startswith("["):
+        return operand  # another workbook's sheet
+    title, _, ref = sheet_of(operand)
+    if title is None or title.casefold() != old.casefold():
+        return operand
+    return quote_title(new) + ref
+
+
 def rename_in_formula(formula: str, old: str, new: str) -> str:
-    """A formula whose references to sheet ``old`` name ``new`` instead (sheet
-    names compare without regard to case, as in Excel)."""
-
-    def renamed(operand: str) -> str:
-        if operand.startswith("["):
-            return operand  # another workbook's sheet
-        title, _, ref = sheet_of(operand)
-        if title is None or title.casefold() != old.casefold():
-            return operand
-        return quote_title(new) + ref
-
-    return map_ranges(formula, renamed)
+    """A formula whose references to sheet ``old`` name ``new`` instead."""
+    return map_ranges(formula, lambda operand: rename_operand(operand, old, new))

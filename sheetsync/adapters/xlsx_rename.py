@@ -7,8 +7,8 @@ name it are copied byte for byte."""
 from __future__ import annotations
 
 from sheetsync.adapters.xlsx_package import NS, Package, parse, q, serialize
-from sheetsync.adapters.xlsx_refs import quote_title, rename_in_formula, sheet_of
-from sheetsync.adapters.xlsx_rows import CHART, mentions
+from sheetsync.adapters.xlsx_refs import mentions, rename_in_formula, rename_operand
+from sheetsync.adapters.xlsx_rows import CHART
 
 _FORMULA_TAGS = {q("f"), q("formula"), q("formula1"), q("formula2")}
 _APP = "docProps/app.xml"
@@ -26,7 +26,7 @@ def rename_sheet(pkg: Package, old: str, new: str) -> None:
             if el.tag in _FORMULA_TAGS and el.text:
                 el.text = rename_in_formula(el.text, old, new)
             elif el.tag == q("hyperlink") and el.get("location"):
-                el.set("location", _renamed_location(el.get("location", ""), old, new))
+                el.set("location", rename_operand(el.get("location", ""), old, new))
     for name in pkg.workbook.iterfind("m:definedNames/m:definedName", NS):
         if name.text:
             name.text = rename_in_formula(name.text, old, new)
@@ -47,11 +47,3 @@ def rename_sheet(pkg: Package, old: str, new: str) -> None:
             if el.text == old:
                 el.text = new
         pkg.write(_APP, serialize(root))
-
-
-def _renamed_location(location: str, old: str, new: str) -> str:
-    """A hyperlink's place in the workbook (``'Alice Chen'!A1``)."""
-    title, _, ref = sheet_of(location)
-    if title is None or title.casefold() != old.casefold():
-        return location
-    return quote_title(new) + ref

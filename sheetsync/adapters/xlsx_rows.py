@@ -11,7 +11,7 @@ import re
 from openpyxl.formula.translate import Translator
 
 from sheetsync.adapters.xlsx_package import NS, Element, Package, q
-from sheetsync.adapters.xlsx_refs import RowMap, row_map, shift_area, shift_formula
+from sheetsync.adapters.xlsx_refs import RowMap, mentions, row_map, shift_area, shift_formula
 from sheetsync.adapters.xlsx_sheet import Sheet
 from sheetsync.domain.plan import RowOp
 
@@ -39,20 +39,6 @@ def expand_shared(root: Element) -> None:
             f.text = Translator("=" + text, origin).translate_formula(where)[1:]
         for attr in ("t", "si", "ref"):
             f.attrib.pop(attr, None)
-
-
-def mentions(raw: bytes, title: str) -> bool:
-    """Whether an XML part may name the sheet ``title`` in a reference (as Excel and
-    LibreOffice write it: quoted with ``''``, XML-escaped, any case). Over-eager on
-    purpose: a character reference anywhere counts as a mention."""
-    text = raw.lower()
-    if b"&#" in text:
-        return True
-    forms = {title, title.replace("'", "''")}
-    for form in list(forms):
-        escaped = form.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        forms |= {escaped, escaped.replace("'", "&apos;")}
-    return any(form.lower().encode("utf-8") in text for form in forms)
 
 
 class RowMover:
