@@ -6,21 +6,24 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sheetsync.domain.periods import Cadence, MeetingDay
+from email_validator import EmailNotValidError, validate_email
+
+from sheetsync.domain.periods import Cadence, MeetingDay, Period
 from sheetsync.domain.template import Template, template_from_data
 from sheetsync.domain.thresholds import SignalSettings
 from sheetsync.errors import ConfigError, PeriodError
 from sheetsync.file_safety import config_warnings
+from sheetsync.holiday_calendar import HolidayCalendar
 from sheetsync.yamldoc import YamlDoc, load_yaml
 
 RESERVED_TABS = ("Team", "History", "_sheetsync")
 WORKBOOK_TYPES = ("xlsx", "google")
-_EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[A-Za-z]{2,}$")
 _BAD_TAB_CHARS = set("[]:*?/\\")
 _SHEET_ID = re.compile(r"^[A-Za-z0-9_-]{20,}$")
 _SHEET_URL = re.compile(r"^https://docs\.google\.com/spreadsheets/d/([A-Za-z0-9_-]+)")
@@ -77,6 +80,9 @@ class WorkbookConfig:
     spreadsheet: str | None = None  # google: id or URL
     credentials_file: Path | None = None
     credentials_env: str = "GOOGLE_APPLICATION_CREDENTIALS"
+    # xlsx: where the team opens the file (a shared drive path or a OneDrive,
+    # SharePoint or Drive URL); the emails' page link points there
+    link: str | None = None
 
 
 CRM_FIELDS = ("id", "name", "account", "owner", "amount", "stage", "close_date", "last_activity")
@@ -130,6 +136,30 @@ class Team:
     mail: MailConfig = MailConfig()
     signals: SignalSettings = field(default_factory=SignalSettings)
     crm: CrmConfig = field(default_factory=CrmConfig)
+    holidays: HolidayCalendar | None = None
+    locale: str | None = None  # decides how amounts are read: de_DE writes 1.234,56
+
+    def meeting_date(self, period: Period) -> date:
+        """The period's meeting day, moved off a public holiday of the team's."""
+        return self.meeting_day.date_in(period, self.holidays.closed if self.holidays else None)
+
+    def meeting_moved(self, period: Period) -> str | None:
+        """Why the period's meeting is not on its usual day (the holiday), or None."""
+        if self.holidays is None:
+            return None
+        regular = self.meeting_day.date_in(period)
+        if self.meeting_date(period) == regular:
+            return None
+        return self.holidays.name(regular) or regular.strftime("%A")
+
+    def meeting_start(self, day: date) -> datetime:
+        """When a meeting on ``day`` starts, in the team's time zone."""
+        hours, minutes = (int(x) for x in self.mail.meeting_time.split(":"))
+        return datetime.combine(day, time(hours, minutes), ZoneInfo(self.timezone))
+
+    def meeting_end(self, day: date) -> datetime:
+        """When a meeting on ``day`` is over: its start plus its length."""
+        return self.meeting_start(day) + timedelta(minutes=self.mail.meeting_minutes)
 
     def rep(self, name: str) -> Rep:
         for rep in self.reps:
@@ -224,15 +254,28 @@ class _Reader:
 
     def email(self, value: Any, path: tuple[str | int, ...]) -> str:
         text = self.text(value, path)
-        if not _EMAIL.match(text):
-            raise self.fail(path, f"'{text}' is not an email address")
+        problem = email_problem(text)
+        if problem:
+            raise self.fail(path, problem)
         return text
+
+
+def email_problem(address: str) -> str | None:
+    """Why ``address`` cannot be mailed, in words, or None. The syntax rules are
+    email-validator's (RFC 5321/5322 and 6531): ``ann..lee@x.com`` and
+    ``@example..com`` fail, ``zoë@example.com`` (an internationalised address) passes.
+    Deliverability (DNS) is not checked: there is no network at check time."""
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError as exc:
+        return f"'{address}' is not an email address: {str(exc).rstrip('.')}"
+    return None
 
 
 def _team(r: _Reader, data: Any, i: int, base: Path) -> Team:
     p: tuple[str | int, ...] = ("teams", i)
     allowed = {"name", "manager", "reps", "cadence", "meeting_day", "timezone", "workbook"}
-    allowed |= {"template", "currency", "mail", "signals", "crm"}
+    allowed |= {"template", "currency", "mail", "signals", "crm", "holidays", "locale"}
     t = r.mapping(data, p, allowed, {"name", "manager", "reps", "workbook"})
     name = r.text(t["name"], (*p, "name"))
     m = r.mapping(t["manager"], (*p, "manager"), {"name", "email"}, {"name", "email"})
@@ -291,11 +334,8 @@ def _team(r: _Reader, data: Any, i: int, base: Path) -> Team:
         email_error: str | None = f"{r.doc.where(*rp)}: rep '{rep_name}' has no email address"
         if "email" in rm:
             email = r.text(rm["email"], (*rp, "email"))
-            email_error = (
-                None
-                if _EMAIL.match(email)
-                else f"{r.doc.where(*rp, 'email')}: '{email}' is not an email address"
-            )
+            problem = email_problem(email)
+            email_error = f"{r.doc.where(*rp, 'email')}: {problem}" if problem else None
         keys = [("name", rep_name), ("tab", tab)] + ([("email", email)] if email else [])
         for kind, key in keys:
             ident = f"{kind}:{key.casefold()}"
@@ -307,6 +347,17 @@ def _team(r: _Reader, data: Any, i: int, base: Path) -> Team:
     mail = _mail(r, t.get("mail"), (*p, "mail"), base)
     signals = _signals(r, t.get("signals"), (*p, "signals"))
     crm = _crm(r, t.get("crm"), (*p, "crm"))
+    holidays = None
+    if "holidays" in t:
+        try:
+            holidays = HolidayCalendar.parse(r.text(t["holidays"], (*p, "holidays")))
+        except ConfigError as exc:
+            raise r.fail((*p, "holidays"), str(exc)) from None
+    locale = None
+    if "locale" in t:
+        locale = r.text(t["locale"], (*p, "locale")).replace("-", "_")
+        if not re.fullmatch(r"[A-Za-z]{2,3}(_[A-Za-z]{2}|_\d{3})?", locale):
+            raise r.fail((*p, "locale"), f"'{locale}' is not a locale like en_US, de_DE or fr_FR")
     return Team(
         name,
         manager,
@@ -320,6 +371,8 @@ def _team(r: _Reader, data: Any, i: int, base: Path) -> Team:
         mail,
         signals,
         crm,
+        holidays,
+        locale,
     )
 
 
@@ -462,20 +515,29 @@ def _smtp(r: _Reader, data: Any, p: tuple[str | int, ...], base: Path) -> SmtpCo
 
 
 def _workbook(r: _Reader, data: Any, p: tuple[str | int, ...], base: Path) -> WorkbookConfig:
-    allowed = {"type", "path", "spreadsheet", "credentials_file", "credentials_env"}
+    allowed = {"type", "path", "spreadsheet", "credentials_file", "credentials_env", "link"}
     w = r.mapping(data, p, allowed, {"type"})
     kind = str(w["type"])
     if kind not in WORKBOOK_TYPES:
         raise r.fail(
             (*p, "type"), f"unknown workbook type '{kind}' (one of {', '.join(WORKBOOK_TYPES)})"
         )
+    if kind == "google" and "link" in w:
+        raise r.fail((*p, "link"), "'link' is for a local workbook; a Google sheet links itself")
     if kind == "xlsx":
         if "path" not in w:
             raise r.fail(p, "an xlsx workbook needs 'path'")
         path = Path(r.text(w["path"], (*p, "path"))).expanduser()
         if path.suffix.lower() != ".xlsx":
             raise r.fail((*p, "path"), f"'{path}' must end in .xlsx")
-        return WorkbookConfig("xlsx", path=path if path.is_absolute() else base / path)
+        link = r.text(w["link"], (*p, "link")) if "link" in w else None
+        if link is not None and not re.match(r"^(https?://|file:///|\\\\|/)", link):
+            raise r.fail(
+                (*p, "link"),
+                f"'{link}' is not a link people can open: an https:// address (OneDrive, "
+                "SharePoint, Drive), a file:/// URL or a shared-drive path like \\\\server\\share",
+            )
+        return WorkbookConfig("xlsx", path=path if path.is_absolute() else base / path, link=link)
     if "spreadsheet" not in w:
         raise r.fail(p, "a google workbook needs 'spreadsheet' (its id or URL)")
     creds = w.get("credentials_file")

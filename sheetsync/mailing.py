@@ -127,8 +127,8 @@ def page_from_history(team: Team, rep: Rep, period: Period, history: HistoryInde
     header: dict[str, CellValue] = {
         "rep": rep.name,
         "period": period.label,
-        "meeting_date": team.meeting_day.date_in(period),
-        "next_meeting": team.meeting_day.date_in(period.next()),
+        "meeting_date": team.meeting_date(period),
+        "next_meeting": team.meeting_date(period.next()),
     }
     return Page(rep.tab, header, sections)
 

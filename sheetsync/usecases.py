@@ -64,8 +64,8 @@ def page_header(team: Team, rep: Rep, period: Period, old: Page | None) -> dict[
         "rep": rep.name,
         "manager": team.manager.name,
         "period": period.label,
-        "meeting_date": team.meeting_day.date_in(period),
-        "next_meeting": team.meeting_day.date_in(period.next()),
+        "meeting_date": team.meeting_date(period),
+        "next_meeting": team.meeting_date(period.next()),
         "personal_goal": goal,
         "send_recap": False,
     }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import Enum
@@ -216,8 +217,22 @@ class MeetingDay:
             "'2nd tuesday', '15' or 'friday'"
         )
 
-    def date_in(self, period: Period) -> date:
-        """The meeting date of ``period``."""
+    def date_in(self, period: Period, closed: Callable[[date], bool] | None = None) -> date:
+        """The meeting date of ``period``; a day that is ``closed`` (a public
+        holiday) moves to the working day before it, or after it where that would
+        leave the period."""
+        day = self._regular(period)
+        if closed is None or not closed(day):
+            return day
+        for step in (-1, 1):
+            moved = day + timedelta(days=step)
+            while period.start <= moved <= period.end and closed(moved):
+                moved += timedelta(days=step)
+            if period.start <= moved <= period.end:
+                return moved
+        return day
+
+    def _regular(self, period: Period) -> date:
         if self.day_of_month is not None:
             last = calendar.monthrange(period.start.year, period.start.month)[1]
             return period.start.replace(day=min(self.day_of_month, last))
