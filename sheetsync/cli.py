@@ -92,10 +92,13 @@ def cli(ctx: click.Context, config_path: Path, today: str | None, verbose: bool)
 
 
 class EchoHandler(logging.Handler):
-    """Log lines to the current standard error, as ``sheetsync: ...``."""
+    """Log lines to the current standard error: ``sheetsync: ...`` for what
+    ``--verbose`` shows, ``Warning: ...`` for what everyone must see (a workbook
+    read while open in Excel or LibreOffice, a stale lock file ignored)."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        click.echo(f"sheetsync: {record.getMessage()}", err=True)
+        prefix = "Warning:" if record.levelno >= logging.WARNING else "sheetsync:"
+        click.echo(f"{prefix} {record.getMessage()}", err=True)
 
 
 team_option = click.option("--team", "team_name", help="Only this team (default: all).")

@@ -173,11 +173,14 @@ def test_status_table_and_json(backend: Backend) -> None:
 def test_workbook_open_in_libreoffice_is_refused(config_file: Path) -> None:
     run(config_file, "init")
     lock = config_file.parent / ".~lock.team.xlsx#"
-    lock.write_text("someone")
+    lock.write_text("someone")  # not LibreOffice's format: who holds it is unknown
+    before = (config_file.parent / "team.xlsx").read_bytes()
     res = run(config_file, "rollover", today="2026-11-02")
     assert res.exit_code == 1
-    assert res.output.strip().endswith("close it there and run again")
+    assert "team.xlsx is open in Excel or LibreOffice since " in res.output
+    assert res.output.strip().endswith("nothing was written: ask them to close it, then run again")
     assert res.output.count("\n") == 1
+    assert (config_file.parent / "team.xlsx").read_bytes() == before
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ from types import TracebackType
 
 from lxml import etree
 
-from sheetsync.adapters.filelock import FileLock, office_lock
+from sheetsync.adapters.filelock import FileLock
 from sheetsync.adapters.xlsx_chart import add_charts
 from sheetsync.adapters.xlsx_history import (
     Unsupported,
@@ -40,7 +40,7 @@ from sheetsync.adapters.xlsx_styles import StyleBook
 from sheetsync.domain.access import Access, Shared
 from sheetsync.domain.layout import SheetLayout
 from sheetsync.domain.plan import Grid, PageEdit, Snapshot, WritePlan
-from sheetsync.errors import ConcurrentEdit, WorkbookBusy, WorkbookError
+from sheetsync.errors import ConcurrentEdit, WorkbookError
 
 LEDGER_TAB = "_sheetsync"
 HISTORY_TAB = "History"
@@ -88,13 +88,10 @@ class XlsxWorkbook:
         self._pkg = None
         self._lock.__exit__(exc_type, exc, tb)
 
-    def _refuse_if_open_elsewhere(self) -> None:
-        lock = office_lock(self.path)
-        if lock is not None:
-            raise WorkbookBusy(
-                f"{self.path} is open in Excel or LibreOffice (lock file {lock.name}); "
-                "close it there and run again"
-            )
+    def _refuse_if_open_elsewhere(self, writing: bool = True) -> None:
+        """Open in Excel or LibreOffice: a read goes on with a warning, a write is
+        refused naming who has it open and since when; a stale lock is ignored."""
+        self._lock.office(writing)
 
     def _check_unchanged(self) -> None:
         """People win: a file saved by anyone since our read is never overwritten."""
@@ -107,7 +104,7 @@ class XlsxWorkbook:
     # --- reading ----------------------------------------------------------------------------
 
     def read(self, tabs: Sequence[str]) -> Snapshot:
-        self._refuse_if_open_elsewhere()
+        self._refuse_if_open_elsewhere(writing=False)
         self._ready = True
         self._stat = _stat(self.path)
         self._last_rows = {}
