@@ -19,19 +19,26 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sheetsync.adapters.mailers import MailError, OutboxMailer, RecipientRefused, open_mailer
 from sheetsync.adapters.registry import open_workbook
 from sheetsync.config import Rep, Team
-from sheetsync.domain.followup import HistoryIndex, build_agenda, build_recap
+from sheetsync.domain.followup import (
+    HistoryIndex,
+    MeetingTime,
+    PageLink,
+    build_agenda,
+    build_recap,
+)
 from sheetsync.domain.page import Item, Page, SectionContent
 from sheetsync.domain.periods import Period, parse_period, period_of
 from sheetsync.domain.plan import Snapshot
 from sheetsync.domain.signals import TeamSignals
 from sheetsync.domain.values import CellValue
 from sheetsync.errors import SheetsyncError
+from sheetsync.meeting_clock import day_words, length_words, meeting_over, when_words
 from sheetsync.messages import Outgoing, Templates, agenda_message, recap_message
 from sheetsync.ports import Workbook
 from sheetsync.team_view import history_table, team_signals
@@ -207,22 +214,60 @@ class Context:
 
     team: Team
     today: date
+    now: datetime | None  # None: ``today`` as a whole day that is over (--today)
     wb: Workbook
     history: HistoryIndex
     signals: TeamSignals
     templates: Templates
+    sent: Sent
+    rolled_from: dict[str, str]  # rep -> the period their page was last rolled from
+
+    def held(self, meeting: date) -> bool:
+        return meeting_over(self.team, meeting, self.today, self.now)
+
+    def page_link(self, rep: Rep) -> PageLink:
+        """A link that opens the page for everyone who gets the email: a Google
+        sheet's own, or the ``link`` a team set for its local file; a local path
+        would open only on the machine that ran sheetsync, so without ``link``
+        the email says where the page is in words."""
+        workbook = self.team.workbook
+        if workbook.type == "google":
+            return PageLink(self.wb.link(rep.tab), f"tab '{rep.tab}' of the team's Google sheet")
+        name = workbook.path.name if workbook.path else "the team's workbook"
+        return PageLink(workbook.link or "", f"tab '{rep.tab}' in {name}")
+
+    def meeting_time(self, day: date, period: Period) -> MeetingTime:
+        moved = ""
+        if day == self.team.meeting_date(period) and (why := self.team.meeting_moved(period)):
+            regular = self.team.meeting_day.date_in(period)
+            moved = f"moved from {day_words(regular)}, {why}"
+        length = length_words(self.team.mail.meeting_minutes)
+        return MeetingTime(when_words(self.team, day), length, moved)
+
+
+Decision = Due | Skip
+
+
+def _rolled_from(snap: Snapshot) -> dict[str, str]:
+    """Rep -> the period of the page rollover last closed (its ``rolled`` row)."""
+    out: dict[str, str] = {}
+    for row in snap.ledger:
+        if len(row) > 4 and row[0] == "rolled" and str(row[4]).startswith("from "):
+            out[str(row[1])] = str(row[4])[5:]
+    return out
 
 
 def _run(
     team: Team,
     today: date,
+    now: datetime | None,
     kind: str,
     rep_name: str | None,
     dry_run: bool,
     resend: bool,
-    decide: Callable[[Context, Rep, Page], Due | Skip],
+    decide: Callable[[Context, Rep, Page], list[Decision]],
 ) -> MailResult:
-    """Read once; per rep, ``decide`` whether a message is due; send what is,
+    """Read once; per rep, ``decide`` which messages are due; send what is,
     except what the ledger says went already (unless ``resend``)."""
     result = MailResult(team.name, kind)
     templates = Templates(team.mail.templates)
@@ -231,8 +276,18 @@ def _run(
         if not snap.exists:
             raise SheetsyncError(f"{wb.location}: no workbook yet; run sheetsync init first")
         history = HistoryIndex(snap.grids.get("History", []))
-        ctx = Context(team, today, wb, history, _signals(team, snap, pages, today), templates)
         sent = _sent(snap)
+        ctx = Context(
+            team,
+            today,
+            now,
+            wb,
+            history,
+            _signals(team, snap, pages, today),
+            templates,
+            sent,
+            _rolled_from(snap),
+        )
         sent_at, interrupted = sent.when, sent.interrupted
         outgoing: list[Outgoing] = []
         for rep in _selected(team, rep_name):
@@ -247,24 +302,47 @@ def _run(
                     errors.get(rep.name) or f"tab '{rep.tab}': no page yet; run sheetsync init",
                 )
                 continue
-            decision = decide(ctx, rep, page)
-            if isinstance(decision, Skip):
-                note("skipped", decision.detail, decision.period)
-            elif (key := (kind, rep.name, decision.period)) in sent_at and not resend:
-                note("skipped", f"already sent {sent_at[key]}", decision.period)
-            elif key in interrupted and not resend:
-                note(
-                    "error",
-                    f"a run stopped while sending it ({interrupted[key]}), so it may have gone "
-                    f"out: check the sent mail, then send it with --rep '{rep.name}' --resend",
-                    decision.period,
-                )
-            elif not rep.mailable:
-                note("error", f"{rep.email_error}; no {kind} sent", decision.period)
-            else:
-                outgoing.append(decision.build())
+            for decision in decide(ctx, rep, page):
+                if isinstance(decision, Skip):
+                    note("skipped", decision.detail, decision.period)
+                elif (key := (kind, rep.name, decision.period)) in sent_at and not resend:
+                    note("skipped", f"already sent {sent_at[key]}", decision.period)
+                elif key in interrupted and not resend:
+                    note(
+                        "error",
+                        f"a run stopped while sending it ({interrupted[key]}), so it may have "
+                        f"gone out: check the sent mail, then send it with --rep '{rep.name}' "
+                        "--resend",
+                        decision.period,
+                    )
+                elif not rep.mailable:
+                    note("error", f"{rep.email_error}; no {kind} sent", decision.period)
+                else:
+                    outgoing.append(decision.build())
         _deliver(wb, team, result, outgoing, dry_run)
     return result
+
+
+def _recap_due(ctx: Context, rep: Rep, page: Page, period: Period, flags: bool = True) -> Decision:
+    """The recap of ``page`` (of ``period``): built now, to see whether the page has
+    anything on it, and sent if it has."""
+    team = ctx.team
+    nxt = page.header.get("next_meeting")
+    content = build_recap(
+        page,
+        team.template,
+        ctx.history,
+        rep.name,
+        team.manager.name,
+        period,
+        ctx.page_link(rep),
+        team.currency,
+        deal_flags(ctx.signals, rep.name) if flags else None,
+        ctx.meeting_time(nxt, period.next()) if isinstance(nxt, date) else None,
+    )
+    if content.empty:
+        return Skip(f"nothing on the page for {period.label}: no recap", period.label)
+    return Due(period.label, lambda: recap_message(team, rep, content, ctx.templates))
 
 
 def recap(
@@ -274,50 +352,76 @@ def recap(
     period: str | None = None,
     dry_run: bool = False,
     resend: bool = False,
+    now: datetime | None = None,
 ) -> MailResult:
-    """A recap to each rep whose meeting was held and who has not had one yet."""
+    """A recap to each rep whose meeting is over (its end time has passed, in the
+    team's time zone) and who has not had one yet, including the recap of the
+    period a rollover has just closed."""
     target = parse_period(period, team.cadence) if period else None
 
-    def decide(ctx: Context, rep: Rep, page: Page) -> Due | Skip:
+    def decide(ctx: Context, rep: Rep, page: Page) -> list[Decision]:
         current = parse_period(page.period_label, team.cadence)
-        the_period = target or current
         if target is not None and target != current:
             old = page_from_history(team, rep, target, ctx.history)
             if old is None:
-                return Skip(f"History has no rows of {rep.name} for {target.label}")
-            page = old
-        label = the_period.label
+                return [Skip(f"History has no rows of {rep.name} for {target.label}")]
+            return [_recap_due(ctx, rep, old, target, flags=False)]
+        out: list[Decision] = []
         meeting = page.header.get("meeting_date")
-        if not isinstance(meeting, date) or (target is None and meeting > today):
-            shown = meeting.isoformat() if isinstance(meeting, date) else "not set"
-            return Skip(f"meeting not held yet (meeting date {shown})", label)
-        if team.mail.approval and target is None and page.header.get("send_recap") is not True:
-            return Skip("waiting for the manager to tick 'Send recap'", label)
+        label = current.label
+        # the period a rollover closed is still recapped, until this period's
+        # meeting is over (then this period's recap is the one that matters)
+        closed = ctx.rolled_from.get(rep.name)
+        this_held = isinstance(meeting, date) and ctx.held(meeting)
+        if target is None and closed and not this_held and not _sent_for(ctx, rep, closed):
+            out += _closed_recap(ctx, rep, closed)
+        if not isinstance(meeting, date):
+            out.append(Skip("meeting not held yet (no meeting date on the page)", label))
+        elif target is None and not ctx.held(meeting):
+            out.append(Skip(f"meeting not held yet ({when_words(team, meeting)})", label))
+        elif team.mail.approval and target is None and page.header.get("send_recap") is not True:
+            out.append(Skip("waiting for the manager to tick 'Send recap'", label))
+        else:
+            out.append(_recap_due(ctx, rep, page, current))
+        return out
 
-        def build() -> Outgoing:
-            content = build_recap(
-                page,
-                team.template,
-                ctx.history,
-                rep.name,
-                team.manager.name,
-                the_period,
-                ctx.wb.link(rep.tab),
-                team.currency,
-                deal_flags(ctx.signals, rep.name) if target is None else None,
+    return _run(team, today, now, "recap", rep_name, dry_run, resend, decide)
+
+
+def _sent_for(ctx: Context, rep: Rep, label: str) -> bool:
+    key = ("recap", rep.name, label)
+    return key in ctx.sent.when or key in ctx.sent.interrupted
+
+
+def _closed_recap(ctx: Context, rep: Rep, label: str) -> list[Decision]:
+    """The recap of the period a rollover closed before it went out (the meeting
+    was held, the recap run had not come yet): rebuilt from History."""
+    try:
+        closed = parse_period(label, ctx.team.cadence)
+    except SheetsyncError:
+        return []
+    old = page_from_history(ctx.team, rep, closed, ctx.history)
+    if old is None:  # the page archived nothing
+        return [Skip(f"nothing on the page for {closed.label}: no recap", closed.label)]
+    meeting = old.header.get("meeting_date")
+    if isinstance(meeting, date) and not ctx.held(meeting):
+        return []
+    if ctx.team.mail.approval:
+        return [
+            Skip(
+                f"{closed.label} closed before 'Send recap' was ticked; send it with "
+                f"--period {closed.label} --rep '{rep.name}'",
+                closed.label,
             )
-            return recap_message(team, rep, content, ctx.templates)
-
-        return Due(label, build)
-
-    return _run(team, today, "recap", rep_name, dry_run, resend, decide)
+        ]
+    return [_recap_due(ctx, rep, old, closed, flags=False)]
 
 
-def next_meeting(page: Page, today: date) -> date | None:
-    """The page's meeting if it is still ahead, else the next one it names."""
+def next_meeting(ctx: Context, page: Page) -> date | None:
+    """The page's meeting if it is not over yet, else the next one it names."""
     for key in ("meeting_date", "next_meeting"):
         value = page.header.get(key)
-        if isinstance(value, date) and value >= today:
+        if isinstance(value, date) and value >= ctx.today and not ctx.held(value):
             return value
     return None
 
@@ -329,16 +433,17 @@ def agenda(
     rep_name: str | None = None,
     dry_run: bool = False,
     resend: bool = False,
+    now: datetime | None = None,
 ) -> MailResult:
     """Before each rep's next meeting, the agenda with what to bring and an invitation."""
     lead = team.mail.agenda_days_before if days_before is None else days_before
 
-    def decide(ctx: Context, rep: Rep, page: Page) -> Due | Skip:
-        meeting = next_meeting(page, today)
+    def decide(ctx: Context, rep: Rep, page: Page) -> list[Decision]:
+        meeting = next_meeting(ctx, page)
         if meeting is None:
-            return Skip("no meeting date ahead on the page")
+            return [Skip("no meeting date ahead on the page")]
         if meeting - today > timedelta(days=lead):
-            return Skip(f"meeting on {meeting.isoformat()}; agenda goes {lead} days before")
+            return [Skip(f"meeting on {meeting.isoformat()}; agenda goes {lead} days before")]
         period = period_of(meeting, team.cadence)
 
         def build() -> Outgoing:
@@ -350,12 +455,13 @@ def agenda(
                 team.manager.name,
                 period,
                 meeting,
-                ctx.wb.link(rep.tab),
+                ctx.page_link(rep),
+                ctx.meeting_time(meeting, period),
                 team.currency,
                 deal_flags(ctx.signals, rep.name),
             )
             return agenda_message(team, rep, content, ctx.templates)
 
-        return Due(period.label, build)
+        return [Due(period.label, build)]
 
-    return _run(team, today, "agenda", rep_name, dry_run, resend, decide)
+    return _run(team, today, now, "agenda", rep_name, dry_run, resend, decide)

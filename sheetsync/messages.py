@@ -12,18 +12,17 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, timezone
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import jinja2
 
 from sheetsync.config import Person, Rep, Team, packaged_templates
-from sheetsync.domain.followup import Agenda, Recap
+from sheetsync.domain.followup import Agenda, Recap, labelled
 from sheetsync.errors import ConfigError, TemplateError
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
@@ -57,6 +56,7 @@ class Templates:
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=True,
         )
+        self.env.filters["labelled"] = labelled
 
     def render(self, name: str, **context: Any) -> str:
         try:
@@ -117,15 +117,13 @@ def _ics_text(value: str) -> str:
 
 def ics_invite(team: Team, rep: Rep, agenda: Agenda) -> str:
     """A one-event calendar (RFC 5545) for the meeting, in the team's timezone."""
-    hours, minutes = (int(x) for x in team.mail.meeting_time.split(":"))
-    tz = ZoneInfo(team.timezone)
-    start = datetime.combine(agenda.meeting_date, time(hours, minutes), tz)
-    end = start + timedelta(minutes=team.mail.meeting_minutes)
+    start, end = team.meeting_start(agenda.meeting_date), team.meeting_end(agenda.meeting_date)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
 
     def utc(moment: datetime) -> str:
         return moment.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
 
+    page = agenda.page.url or agenda.page.where
     uid = uuid.uuid5(uuid.NAMESPACE_URL, f"sheetsync:{team.name}:{rep.name}:{agenda.period}")
     lines = [
         "BEGIN:VCALENDAR",
@@ -138,7 +136,7 @@ def ics_invite(team: Team, rep: Rep, agenda: Agenda) -> str:
         f"DTSTART:{utc(start)}",
         f"DTEND:{utc(end)}",
         f"SUMMARY:{_ics_text(f'1:1 {rep.name} / {team.manager.name}')}",
-        f"DESCRIPTION:{_ics_text('Agenda and your page: ' + agenda.link)}",
+        f"DESCRIPTION:{_ics_text(f'Agenda and your page: {page}')}",
         f"ORGANIZER;CN={_ics_text(team.manager.name)}:mailto:{team.manager.email}",
         f"ATTENDEE;CN={_ics_text(rep.name)};RSVP=TRUE:mailto:{rep.email}",
         "END:VEVENT",

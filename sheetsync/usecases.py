@@ -33,6 +33,7 @@ from sheetsync.domain.render import (
 from sheetsync.domain.signals import TeamSignals
 from sheetsync.domain.values import CellValue
 from sheetsync.errors import ConcurrentEdit, PageError, SheetsyncError
+from sheetsync.meeting_clock import meeting_over, when_words
 from sheetsync.own_tabs import OWN_TABS, foreign, refuse_foreign
 from sheetsync.ports import Workbook
 from sheetsync.tab_records import (
@@ -294,7 +295,7 @@ def init(team: Team, today: date, share: bool = False, notify: bool = False) -> 
 class RepRoll:
     rep: str
     tab: str
-    action: str  # rolled | up-to-date | created | error
+    action: str  # rolled | up-to-date | waiting | created | mended | error
     from_period: str = ""
     to_period: str = ""
     stayed: list[str] = field(default_factory=list)
@@ -302,6 +303,7 @@ class RepRoll:
     archived: list[str] = field(default_factory=list)
     ids_assigned: int = 0
     renamed_from: str = ""  # the tab's title before this run renamed it
+    waits_for: str = ""  # waiting: the meeting it waits for, in words
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
 
@@ -482,9 +484,16 @@ def write_replanned(wb: Workbook, plan: Callable[[], tuple[R, WritePlan | None]]
 
 
 def rollover(
-    team: Team, today: date, period: str | None = None, dry_run: bool = False
+    team: Team,
+    today: date,
+    period: str | None = None,
+    dry_run: bool = False,
+    now: datetime | None = None,
 ) -> RolloverResult:
     """Start the target period on every rep page that is behind it, in one write.
+    A page whose meeting is not over yet (a November meeting moved to 2 December)
+    waits for it: its wins and notes are not archived before they are talked about.
+    ``now``: the time, to tell whether a meeting is over; None for ``--today``.
 
     People win: when a person edits a tab between the read and the write, the
     workbook refuses the write and the rollover is planned again from a fresh read;
@@ -502,7 +511,10 @@ def rollover(
                         f"tab '{rep.tab}': someone kept editing it while sheetsync ran; "
                         "left as it is, run rollover again"
                     )
-            result, plan = _plan_rollover(team, target, today, wb.location, snap, pages, errors)
+            waits = _Waits(team, today, now) if period is None else None
+            result, plan = _plan_rollover(
+                team, target, today, wb.location, snap, pages, errors, waits
+            )
             result.dry_run = dry_run
             if not result.changed or dry_run:
                 return result
@@ -526,6 +538,25 @@ def _up_to_date(current: Period, target: Period) -> bool:
     return target.end < current.start
 
 
+@dataclass
+class _Waits:
+    """Whether a page waits for its meeting before it rolls: its meeting (the
+    team's, or the rep's own date on the page) lies in its period or after it,
+    up to the end of the period rolled to, and is not over yet."""
+
+    team: Team
+    today: date
+    now: datetime | None
+
+    def meeting(self, page: Page, current: Period, target: Period) -> str:
+        meeting = page.header.get("meeting_date")
+        if not isinstance(meeting, date) or not current.start <= meeting <= target.end:
+            return ""
+        if meeting_over(self.team, meeting, self.today, self.now):
+            return ""
+        return when_words(self.team, meeting)
+
+
 def _plan_rollover(
     team: Team,
     target: Period,
@@ -534,6 +565,7 @@ def _plan_rollover(
     snap: Snapshot,
     pages: dict[str, Page],
     errors: dict[str, str],
+    waits: _Waits | None = None,
 ) -> tuple[RolloverResult, WritePlan]:
     tpl = team.template
     if not snap.exists:
@@ -582,6 +614,11 @@ def _plan_rollover(
                 res.action = "mended"
                 read_as[rep.name] = page.snapshot()
                 rewrite.append(rep)
+            continue
+        if waits is not None and (meeting := waits.meeting(page, current, target)):
+            res.action, res.waits_for = "waiting", meeting
+            summaries.append(summarize(team, rep, page))
+            now_pages[rep.name] = page
             continue
         read_as[rep.name] = page
         res.ids_assigned = assign_ids(page, tpl)

@@ -78,7 +78,9 @@ def _decide(rule: CarryRule, item: Item) -> str:
     return "moved" if rule.move_to else "carried"
 
 
-def _scored(rule: CarryRule, values: dict[str, CellValue]) -> dict[str, CellValue]:
+def scored(rule: CarryRule, values: dict[str, CellValue]) -> dict[str, CellValue]:
+    """The values with the Hit/Miss a commitment has earned (actual against
+    target), unless a person chose one or a figure is missing."""
     score = rule.score
     if score is None or values.get(score.column):
         return values  # a result a person chose wins
@@ -118,7 +120,7 @@ def roll_page(
             assert item.id is not None, "assign ids before rolling"
             outcome = _decide(sec.carry, item)
             since = item.origin or old
-            values = _scored(sec.carry, item.values) if outcome in LEAVES else item.values
+            values = scored(sec.carry, item.values) if outcome in LEAVES else item.values
             result.history.append(
                 HistoryRow(
                     old,

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sheetsync.domain.carry import is_open
+from sheetsync.domain.carry import is_open, scored
 from sheetsync.domain.history import header_index, text_under, under
 from sheetsync.domain.page import Item, Page
 from sheetsync.domain.periods import Period
@@ -117,11 +117,46 @@ def deal_changes(item: Item, earlier: list[Snapshot], currency: str, period: str
     track = [s.values.get("close_date") for s in earlier] + [item.values.get("close_date")]
     last_push, _ = pushes(track[-2:])
     count, days = pushes(track)
-    if last_push:
+    if last_push and count == 1:
+        notes.append(f"close date pushed (+{days} days)")
+    elif last_push:
         notes.append(f"close date pushed again ({count}× in all, +{days} days)")
     elif count:
-        notes.append(f"close date pushed {count}× before ({days} days)")
+        times = "once" if count == 1 else f"{count}×"
+        notes.append(f"close date pushed {times} before (+{days} days)")
     return notes
+
+
+def _day(value: date) -> str:
+    return f"{value.day} {value:%b}"
+
+
+def overdue(section: Section, item: Item, by: date | None) -> str:
+    """'overdue: due 6 Nov' for an open action due before ``by`` (the meeting);
+    'close date passed: 4 Nov' for an open deal whose close date is before it."""
+    if by is None or not is_open(section, item):
+        return ""
+    key, words = {
+        "actions": ("due", "overdue: due"),
+        "deals": ("close_date", "close date passed:"),
+    }.get(section.role, ("", ""))
+    if not key:
+        return ""
+    try:
+        when = read_date(item.values.get(key))
+    except ValueError:
+        return ""
+    return f"{words} {_day(when)}" if when is not None and when < by else ""
+
+
+def labelled(cells: Sequence[str], headers: Sequence[str]) -> str:
+    """A row as one line of plain text: its first cell, then each other filled
+    cell under its column's title ('Northwind — Amount: $8,000 · Stage: Demo')."""
+    first = cells[0] if cells else ""
+    pairs = [f"{h}: {c}" for h, c in zip(headers[1:], cells[1:], strict=False) if c]
+    if not first:
+        return " · ".join(pairs)
+    return f"{first} — {' · '.join(pairs)}" if pairs else first
 
 
 # --- content ----------------------------------------------------------------------------
@@ -132,6 +167,25 @@ class Line:
     cells: list[str]
     note: str = ""
     carried_from: str = ""  # the period it first came up in, when before this one
+    alert: str = ""  # overdue, close date passed: shown marked
+
+
+@dataclass(frozen=True)
+class PageLink:
+    """Where the rep's page is: a link to open (empty when there is none that works
+    for everyone, as for a local file with no ``link`` set) and the same in words."""
+
+    url: str
+    where: str  # "tab 'Alice Chen' in team.xlsx"
+
+
+@dataclass(frozen=True)
+class MeetingTime:
+    """A meeting's date and time as the emails say them."""
+
+    when: str  # "Friday 27 November 2026, 10:00 to 10:45 (45 minutes, Europe/Paris time)"
+    length: str  # "hour", "45 minutes"
+    moved: str = ""  # "moved from Friday 25 December (Christmas Day)"
 
 
 @dataclass
@@ -162,17 +216,38 @@ class Recap:
     blocks: list[Block]
     action_headers: list[str]
     actions: list[ActionGroup]
-    link: str
+    page: PageLink
+    next_time: MeetingTime | None = None
+
+    @property
+    def empty(self) -> bool:
+        """Nothing on the page: no recap is sent for it."""
+        return not self.blocks and not self.actions
 
 
 def _columns(section: Section) -> list[Column]:
     return [c for c in section.columns if c.type not in ("origin", "carried")]
 
 
-def _line(section: Section, item: Item, period: str, currency: str, note: str = "") -> Line:
-    cells = [show(c, item.values.get(c.key), currency) for c in _columns(section)]
-    carried_from = item.origin if item.origin and item.origin != period else ""
-    return Line(cells, note, carried_from)
+def _line(
+    section: Section,
+    item: Item,
+    period: str,
+    currency: str,
+    note: str = "",
+    by: date | None = None,
+    values: Mapping[str, CellValue] | None = None,
+    columns: list[Column] | None = None,
+) -> Line:
+    """One row as an email shows it. ``by``: the meeting, to mark what is overdue;
+    "open since" only for a row still open."""
+    values = item.values if values is None else values
+    cells = [show(c, values.get(c.key), currency) for c in columns or _columns(section)]
+    # "open since" is said of what can be closed and is not: a deal, an action, a
+    # problem; never of a closed deal, a KPI or a career goal
+    still_open = section.carry.closed_when is not None and is_open(section, item)
+    carried_from = item.origin if item.origin and item.origin != period and still_open else ""
+    return Line(cells, note, carried_from, overdue(section, item, by))
 
 
 def _kpi_note(item: Item) -> str:
@@ -208,11 +283,14 @@ def build_recap(
     rep: str,
     manager: str,
     period: Period,
-    link: str,
+    link: PageLink,
     currency: str = "$",
     flags: Mapping[str, Sequence[str]] | None = None,
+    next_time: MeetingTime | None = None,
 ) -> Recap:
     label = period.label
+    meeting, next_meeting = page.header.get("meeting_date"), page.header.get("next_meeting")
+    by = meeting if isinstance(meeting, date) else None
     blocks: list[Block] = []
     action_headers: list[str] = []
     groups: dict[str, list[Line]] = defaultdict(list)
@@ -228,12 +306,8 @@ def build_recap(
                 if not is_open(sec, item):
                     continue
                 owner = str(item.values.get("owner") or (owner_col.choices[0] if owner_col else ""))
-                line = Line(
-                    [show(c, item.values.get(c.key), currency) for c in cols],
-                    f"open since {item.origin}, carried {item.carried}×" if item.carried else "",
-                    item.origin if item.origin and item.origin != label else "",
-                )
-                groups[owner].append(line)
+                note = f"carried {item.carried}×" if item.carried else ""
+                groups[owner].append(_line(sec, item, label, currency, note, by, columns=cols))
             continue
         block = Block(sec.key, sec.title, sec.role, sec.minutes, [c.title for c in _columns(sec)])
         for item in items:
@@ -248,7 +322,9 @@ def build_recap(
             carried_in = sec.carry.keep == "open" and sec.role != "deals"
             if carried_in and item.origin and item.origin != label and not is_open(sec, item):
                 note = "resolved"
-            line = _line(sec, item, label, currency, note)
+            # a commitment is scored as the recap is written, not only at rollover
+            values = scored(sec.carry, item.values)
+            line = _line(sec, item, label, currency, note, by, values)
             if line.carried_from and carried_in and is_open(sec, item):
                 block.still_open.append(line)
             else:
@@ -260,18 +336,18 @@ def build_recap(
         ActionGroup(owner, lines)
         for owner, lines in sorted(groups.items(), key=lambda kv: (order.get(kv[0], 9), kv[0]))
     ]
-    meeting, next_meeting = page.header.get("meeting_date"), page.header.get("next_meeting")
     return Recap(
         rep,
         manager,
         label,
         period.long_label,
-        meeting if isinstance(meeting, date) else None,
+        by,
         next_meeting if isinstance(next_meeting, date) else None,
         blocks,
         action_headers,
         actions,
         link,
+        next_time,
     )
 
 
@@ -288,14 +364,20 @@ class Agenda:
     period: str
     period_name: str
     meeting_date: date
+    time: MeetingTime
+    topics: list[Line]  # what the rep put on the page to talk about: first
+    topic_headers: list[str]
     sections: list[tuple[str, int | None]]  # title, minutes
+    commitments: list[Line]  # to review: each with its target
+    commitment_headers: list[str]
+    commitments_title: str
     open_actions: list[Line]
     action_headers: list[str]
     not_working: list[Line]
     not_working_headers: list[str]
     deals: list[TalkingPoint]
     agenda_title: str
-    link: str
+    page: PageLink
 
 
 def build_agenda(
@@ -306,14 +388,21 @@ def build_agenda(
     manager: str,
     period: Period,
     meeting: date,
-    link: str,
+    link: PageLink,
+    time: MeetingTime,
     currency: str = "$",
     flags: Mapping[str, Sequence[str]] | None = None,
 ) -> Agenda:
     """``flags``: each deal's health signals by id (``domain.signals``); the deals
-    that have any are the ones to be ready to talk about."""
+    that have any, or whose close date is before the meeting, are the ones to be
+    ready to talk about."""
     flags = flags or {}
     label = period.label
+    topics: list[Line] = []
+    topic_headers: list[str] = []
+    commitments: list[Line] = []
+    commitment_headers: list[str] = []
+    commitments_title = "Commitments to review"
     actions: list[Line] = []
     action_headers: list[str] = []
     not_working: list[Line] = []
@@ -326,15 +415,27 @@ def build_agenda(
         items = [i for i in page.items(sec.key) if _has_content(sec, i) and is_open(sec, i)]
         if sec.role == "agenda":
             agenda_title = page.sections[sec.key].title
+            cols = [c for c in _columns(sec) if c.type != "checkbox"]
+            topic_headers = [c.title for c in cols]
+            topics += [_line(sec, i, label, currency, columns=cols) for i in items]
+        elif sec.role == "commitments":
+            commitments_title = f"{page.sections[sec.key].title} to review"
+            score = sec.carry.score
+            hidden = {score.column, score.actual} if score else set()
+            cols = [c for c in _columns(sec) if c.key not in hidden]
+            commitment_headers = [c.title for c in cols]
+            commitments += [_line(sec, i, label, currency, columns=cols) for i in items]
         elif sec.role == "actions":
             action_headers = [c.title for c in _columns(sec)]
-            actions += [_line(sec, i, label, currency) for i in items]
+            actions += [_line(sec, i, label, currency, by=meeting) for i in items]
         elif sec.role == "deals":
-            deals += [
-                TalkingPoint(item.label(sec), list(flags[item.id]))
-                for item in items
-                if item.id and flags.get(item.id)
-            ]
+            for item in items:
+                reasons = list(flags.get(item.id or "", ()))
+                passed = overdue(sec, item, meeting)
+                if passed:
+                    reasons.insert(0, passed)
+                if reasons:
+                    deals.append(TalkingPoint(item.label(sec), reasons))
         elif sec.carry.keep == "open" and sec.role == "notes":
             not_working_headers = [c.title for c in _columns(sec)]
             not_working += [_line(sec, i, label, currency) for i in items]
@@ -344,7 +445,13 @@ def build_agenda(
         label,
         period.long_label,
         meeting,
+        time,
+        topics,
+        topic_headers,
         [(s.title, s.minutes) for s in template.sections if s.role != "agenda"],
+        commitments,
+        commitment_headers,
+        commitments_title,
         actions,
         action_headers,
         not_working,
