@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
@@ -17,6 +17,7 @@ from email_validator import EmailNotValidError, validate_email
 from sheetsync.domain.periods import Cadence, MeetingDay, Period
 from sheetsync.domain.template import Template, template_from_data
 from sheetsync.domain.thresholds import SignalSettings
+from sheetsync.domain.values import Reading
 from sheetsync.errors import ConfigError, PeriodError
 from sheetsync.file_safety import config_warnings
 from sheetsync.holiday_calendar import HolidayCalendar
@@ -85,7 +86,17 @@ class WorkbookConfig:
     link: str | None = None
 
 
-CRM_FIELDS = ("id", "name", "account", "owner", "amount", "stage", "close_date", "last_activity")
+CRM_FIELDS = (
+    "id",
+    "name",
+    "account",
+    "owner",
+    "amount",
+    "stage",
+    "close_date",
+    "last_activity",
+    "next_step",
+)
 CRM_PRESETS: dict[str, dict[str, str]] = {
     "salesforce": {
         "id": "Opportunity ID",
@@ -96,6 +107,7 @@ CRM_PRESETS: dict[str, dict[str, str]] = {
         "stage": "Stage",
         "close_date": "Close Date",
         "last_activity": "Last Activity",
+        "next_step": "Next Step",
     },
     "hubspot": {
         "id": "Record ID",
@@ -106,6 +118,47 @@ CRM_PRESETS: dict[str, dict[str, str]] = {
         "stage": "Deal Stage",
         "close_date": "Close Date",
         "last_activity": "Last Activity Date",
+        "next_step": "Next step",
+    },
+}
+WON, LOST = "@won", "@lost"  # the template's first won (lost) stage, whatever its name
+# Each CRM's default stages, onto the template's: the first of the candidates that
+# the template's stage column offers (weekly.yaml has no Discovery, say). Sources:
+# Salesforce's default Opportunity Stage picklist (Setup > Opportunity > Stage; the
+# same ten values in every new org, e.g. as listed in Microsoft's Business Contact
+# Manager and vtiger's Salesforce-compatible stage lists); HubSpot's default deal
+# pipeline, by internal name (as exports and the API give it: appointmentscheduled,
+# see HubSpot's pipelines API guide and Pipedream's HubSpot actions) and by label
+# (as a report export shows it: Appointment Scheduled 20%, Qualified To Buy 40%,
+# Presentation Scheduled 60%, Decision Maker Bought-In 80%, Contract Sent 90%).
+CRM_STAGE_MAPS: dict[str, dict[str, tuple[str, ...]]] = {
+    "salesforce": {
+        "Prospecting": ("Qualify", "Discovery"),
+        "Qualification": ("Qualify", "Discovery"),
+        "Needs Analysis": ("Discovery", "Qualify"),
+        "Value Proposition": ("Demo", "Discovery", "Proposal"),
+        "Id. Decision Makers": ("Demo", "Discovery", "Proposal"),
+        "Perception Analysis": ("Trial", "Demo", "Proposal"),
+        "Proposal/Price Quote": ("Proposal",),
+        "Negotiation/Review": ("Negotiation", "Proposal"),
+        "Closed Won": (WON,),
+        "Closed Lost": (LOST,),
+    },
+    "hubspot": {
+        "appointmentscheduled": ("Qualify", "Discovery"),
+        "Appointment Scheduled": ("Qualify", "Discovery"),
+        "qualifiedtobuy": ("Discovery", "Qualify"),
+        "Qualified To Buy": ("Discovery", "Qualify"),
+        "presentationscheduled": ("Demo", "Proposal"),
+        "Presentation Scheduled": ("Demo", "Proposal"),
+        "decisionmakerboughtin": ("Trial", "Demo", "Proposal"),
+        "Decision Maker Bought-In": ("Trial", "Demo", "Proposal"),
+        "contractsent": ("Negotiation", "Proposal"),
+        "Contract Sent": ("Negotiation", "Proposal"),
+        "closedwon": (WON,),
+        "Closed Won": (WON,),
+        "closedlost": (LOST,),
+        "Closed Lost": (LOST,),
     },
 }
 
@@ -117,9 +170,14 @@ class CrmConfig:
     columns: tuple[tuple[str, str], ...] = tuple(CRM_PRESETS["salesforce"].items())
     owners: tuple[tuple[str, str], ...] = ()  # CRM owner name -> rep name
     stages: tuple[tuple[str, str], ...] = ()  # CRM stage -> template stage
+    preset: str = "salesforce"  # whose default stages are known (CRM_STAGE_MAPS)
 
     def column(self, field_name: str) -> str:
         return dict(self.columns)[field_name]
+
+    @property
+    def default_stages(self) -> dict[str, tuple[str, ...]]:
+        return CRM_STAGE_MAPS[self.preset]
 
 
 @dataclass(frozen=True)
@@ -137,7 +195,10 @@ class Team:
     signals: SignalSettings = field(default_factory=SignalSettings)
     crm: CrmConfig = field(default_factory=CrmConfig)
     holidays: HolidayCalendar | None = None
-    locale: str | None = None  # decides how amounts are read: de_DE writes 1.234,56
+    # decides how amounts and dates are read (``template.reading``): de_DE writes
+    # 1.234,56 and 27.11.2026, en_GB 27/11/2026; without it, a euro team's 2.500 is
+    # 2500 and its dates are read month first
+    locale: str | None = None
 
     def meeting_date(self, period: Period) -> date:
         """The period's meeting day, moved off a public holiday of the team's."""
@@ -358,6 +419,8 @@ def _team(r: _Reader, data: Any, i: int, base: Path) -> Team:
         locale = r.text(t["locale"], (*p, "locale")).replace("-", "_")
         if not re.fullmatch(r"[A-Za-z]{2,3}(_[A-Za-z]{2}|_\d{3})?", locale):
             raise r.fail((*p, "locale"), f"'{locale}' is not a locale like en_US, de_DE or fr_FR")
+    # how the pages' amounts and dates are typed: the locale decides, else the currency
+    template = replace(template, reading=Reading.of(locale, currency))
     return Team(
         name,
         manager,
@@ -395,7 +458,7 @@ def _crm(r: _Reader, data: Any, p: tuple[str | int, ...]) -> CrmConfig:
         pairs[key] = tuple(
             (r.text(k, (*p, key)), r.text(v, (*p, key, str(k)))) for k, v in raw.items()
         )
-    return CrmConfig(tuple(columns.items()), pairs["owners"], pairs["stages"])
+    return CrmConfig(tuple(columns.items()), pairs["owners"], pairs["stages"], preset)
 
 
 def _signals(r: _Reader, data: Any, p: tuple[str | int, ...]) -> SignalSettings:

@@ -18,8 +18,10 @@ from typing import Any
 from sheetsync.domain.periods import Cadence, Period, parse_period, period_of
 from sheetsync.domain.template import HEADER_FIELDS, Section, Template
 from sheetsync.domain.values import (
+    ANY,
     CellValue,
     Formula,
+    Reading,
     check_text,
     is_blank,
     read_checkbox,
@@ -303,6 +305,7 @@ def _read_item(
     shape: SectionShape,
     warnings: list[str],
     notes: dict[tuple[int, int], str],
+    reading: Reading = ANY,
 ) -> Item | None:
     columns = shape.columns
     raw = {
@@ -322,7 +325,7 @@ def _read_item(
             except ValueError as exc:
                 raise PageError(tab, cell_name(row, columns[col.key]), str(exc)) from None
         try:
-            typed = col.parse(value)
+            typed = col.parse(value, reading)
         except ValueError as exc:
             where = cell_name(row, columns[col.key])
             warnings.append(f"tab '{tab}' {where}: {exc}; kept as typed")
@@ -388,6 +391,7 @@ def _read_header(
     first_section_row: int,
     cadence: Cadence,
     rows: dict[str, int],
+    day_first: bool = False,
 ) -> dict[str, CellValue]:
     labels: dict[str, int] = {}
     for r in range(1, first_section_row):
@@ -411,7 +415,7 @@ def _read_header(
         value = _computed(_cell(grid, found, 3))
         try:
             if fld.type == "date":
-                value = read_date(value)
+                value = read_date(value, day_first)
             elif fld.type == "checkbox":
                 value = read_checkbox(value)
             elif fld.key == "period":
@@ -462,15 +466,19 @@ def parse_page(
     cadence: Cadence,
     notes: dict[tuple[int, int], str] | None = None,
     known: Mapping[str, frozenset[str]] | None = None,
+    reading: Reading | None = None,
 ) -> Page:
     """Read a rep page. Raises ``PageError`` naming the cell when it cannot be read safely;
     collects a warning for each value it kept as typed. ``notes``: the notes on the
     tab's cells, by (row, column); ``known``: the column keys each section has had,
     where that is known (``_header_columns``): a column missing from a page is new
-    to it only when it is not among them."""
+    to it only when it is not among them. ``reading``: how the team types amounts
+    and dates (its locale and currency; default: the template's, which the config
+    sets from the team's)."""
+    reading = reading or template.reading
     starts = _find_sections(tab, grid, template)
     header_rows: dict[str, int] = {}
-    header = _read_header(tab, grid, min(starts.values()), cadence, header_rows)
+    header = _read_header(tab, grid, min(starts.values()), cadence, header_rows, reading.day_first)
     last_header = max(header_rows.values(), default=1)
     talk, marked = _talk_rows(grid, last_header, min(starts.values()))
     shape = PageShape(len(grid), header_rows, talk, marked)
@@ -516,7 +524,7 @@ def parse_page(
                     f"a header row inside section '{sec.title}': two "
                     "sections were merged or a section title row was deleted",
                 )
-            item = _read_item(tab, grid, r, sec, sec_shape, warnings, notes or {})
+            item = _read_item(tab, grid, r, sec, sec_shape, warnings, notes or {}, reading)
             if item is None:
                 continue
             _refuse_strays(tab, grid, r, sec, sec_shape, template.width)

@@ -115,15 +115,24 @@ def _money(value: CellValue) -> float:
 
 
 def _closed_stages(template: Template) -> tuple[set[str], set[str]]:
-    """(won, lost) stage names, from the deal sections' closed_when rules."""
+    """(won, lost) stage names: those the deal sections declare (``closed_when``'s
+    ``won`` and ``lost``). A template that declares none (``in:`` only) falls back
+    to the names: a closing stage with "won" in it is won, the others lost."""
+    if template.won_stages or template.lost_stages:
+        return _folded(template.won_stages), _folded(template.lost_stages)
     won: set[str] = set()
     lost: set[str] = set()
     for sec in template.sections:
         rule = sec.carry.closed_when
         if sec.role == "deals" and rule is not None:
             for v in rule.values:
-                (won if "won" in str(v).casefold() else lost).add(str(v))
+                (won if "won" in str(v).casefold() else lost).add(str(v).casefold())
     return won, lost
+
+
+def _folded(names: tuple[str, ...]) -> set[str]:
+    """Stage names as compared: a stage typed "closed WON" in History is still won."""
+    return {n.casefold() for n in names}
 
 
 SIGNAL_COLUMNS = ("stage", "close_date", "stage_since", "amount", "result")
@@ -251,7 +260,11 @@ def compute(
     runs["days"] = runs["end"] - runs["begin"]
     final = runs.groupby("id", sort=False).tail(1).set_index("id")
     outcome = final["stage"].map(
-        lambda s: "won" if s in won_stages else ("lost" if s in lost_stages else "open")
+        lambda s: (
+            "won"
+            if str(s).casefold() in won_stages
+            else ("lost" if str(s).casefold() in lost_stages else "open")
+        )
     )
     runs["outcome"] = runs["id"].map(outcome)
     done = runs.dropna(subset=["days"])
@@ -328,7 +341,7 @@ def compute(
         rs.slow = sum(d.slow for d in mine)
         for sec in deal_sections:
             for item in page.items(sec.key) if sec.key in page.sections else []:
-                if str(item.values.get("stage") or "") in won_stages:
+                if str(item.values.get("stage") or "").casefold() in won_stages:
                     rs.won_this_period += _money(item.values.get("amount"))
         if rs.quota:
             remaining = max(rs.quota - rs.won_this_period, 0.0)
@@ -419,7 +432,8 @@ def trends(
     deals = df[df["section"].isin(deal_keys)]
     stage = deals.get("stage", pd.Series(index=deals.index, dtype=object)).astype(str)
     amount = _mapped(deals.get("amount", pd.Series(index=deals.index, dtype=object)), _money)
-    is_won, is_lost = stage.isin(won_stages), stage.isin(lost_stages)
+    folded = stage.str.casefold()
+    is_won, is_lost = folded.isin(won_stages), folded.isin(lost_stages)
     open_amount = amount.where(~(is_won | is_lost), 0.0).fillna(0.0)
     keys = [deals["rep"].astype(str), deals["period"].astype(str)]
     out = pd.DataFrame(

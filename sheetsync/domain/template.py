@@ -7,7 +7,7 @@ into frozen objects and checks them, naming ``file:line`` for every mistake.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sheetsync.domain import values
@@ -53,14 +53,20 @@ class Column:
     def is_system(self) -> bool:
         return self.type in SYSTEM_TYPES
 
-    def parse(self, raw: values.CellValue) -> values.CellValue:
-        """The typed value of ``raw`` for this column; ``ValueError`` if unreadable."""
+    def parse(
+        self, raw: values.CellValue, reading: values.Reading = values.ANY
+    ) -> values.CellValue:
+        """The typed value of ``raw`` for this column, read the team's way
+        (``reading``: decimal comma, day first, its currency); ``ValueError`` if
+        unreadable."""
         if isinstance(raw, values.Formula):
             return raw
         if self.type in ("number", "money", "carried"):
-            return values.read_number(raw)
+            return values.read_number(
+                raw, reading if self.type == "money" else _no_currency(reading)
+            )
         if self.type in ("date", "stage_since"):
-            return values.read_date(raw)
+            return values.read_date(raw, reading.day_first)
         if self.type == "checkbox":
             return values.read_checkbox(raw)
         if self.type == "choice":
@@ -68,18 +74,34 @@ class Column:
         return values.read_text(raw)
 
 
+def _no_currency(reading: values.Reading) -> values.Reading:
+    """A plain number column (a KPI, a target) is never in a currency: ``$500``
+    there is read as 500 whatever the team's money."""
+    return replace(reading, currency=None)
+
+
 @dataclass(frozen=True)
 class ClosedWhen:
-    """An item is closed (and leaves the page) when ``column`` holds one of ``values``."""
+    """An item is closed (and leaves the page) when ``column`` holds one of ``values``.
+
+    A deal section says which of its closing values are won and which lost
+    (``won: [Closed won]``, ``lost: [Closed lost]``): the win rate and the won
+    deals' stage times count by that. ``in:`` alone says only "closed"."""
 
     column: str
     values: tuple[Any, ...]
+    won: tuple[str, ...] = ()
+    lost: tuple[str, ...] = ()
 
     def holds(self, item_values: dict[str, Any]) -> bool:
         value = item_values.get(self.column)
         if isinstance(value, str):
             return value.casefold() in {str(v).casefold() for v in self.values}
         return value in self.values and value is not None
+
+    @property
+    def declares_outcome(self) -> bool:
+        return bool(self.won or self.lost)
 
 
 @dataclass(frozen=True)
@@ -154,6 +176,25 @@ class Template:
     sections: tuple[Section, ...]
     source: str = ""
     history_keys: tuple[str, ...] = field(default=())
+    # how the team's pages are typed (its locale and currency; set by the config)
+    reading: values.Reading = values.ANY
+
+    @property
+    def won_stages(self) -> tuple[str, ...]:
+        """The stages a deal section declares won (``closed_when: won:``)."""
+        return self._outcome("won")
+
+    @property
+    def lost_stages(self) -> tuple[str, ...]:
+        return self._outcome("lost")
+
+    def _outcome(self, kind: str) -> tuple[str, ...]:
+        out: list[str] = []
+        for sec in self.sections:
+            rule = sec.carry.closed_when
+            if sec.role == "deals" and rule is not None:
+                out += [v for v in getattr(rule, kind) if v not in out]
+        return tuple(out)
 
     def section(self, key: str) -> Section:
         for sec in self.sections:
@@ -209,14 +250,7 @@ def _carry(data: Any, where: Where, path: tuple[str | int, ...]) -> CarryRule:
     _require(keep in KEEP, where(*path, "keep"), f"keep is one of {', '.join(KEEP)}")
     closed = None
     if "closed_when" in data:
-        cw = data["closed_when"]
-        _require(
-            isinstance(cw, dict) and "column" in cw and ("in" in cw or "equals" in cw),
-            where(*path, "closed_when"),
-            "closed_when needs 'column' and 'in' (a list) or 'equals'",
-        )
-        vals = cw["in"] if "in" in cw else [cw["equals"]]
-        closed = ClosedWhen(str(cw["column"]), tuple(vals))
+        closed = _closed_when(data["closed_when"], where, (*path, "closed_when"))
     _require(
         keep != "open" or closed is not None,
         where(*path, "keep"),
@@ -250,6 +284,39 @@ def _carry(data: Any, where: Where, path: tuple[str | int, ...]) -> CarryRule:
     return CarryRule(keep, closed, move_to and str(move_to), max_carries, on_carry, score)
 
 
+def _closed_when(cw: Any, where: Where, path: tuple[str | int, ...]) -> ClosedWhen:
+    """``{column, in: [...]}``, ``{column, equals: x}``, or, for deals,
+    ``{column, won: [...], lost: [...]}``: closed when won or lost."""
+    outcome = isinstance(cw, dict) and ("won" in cw or "lost" in cw)
+    _require(
+        isinstance(cw, dict) and "column" in cw and ("in" in cw or "equals" in cw or outcome),
+        where(*path),
+        "closed_when needs 'column' and 'in' (a list), 'equals', or 'won' and 'lost' (lists)",
+    )
+    _keys(cw, {"column", "in", "equals", "won", "lost"}, where, *path)
+    if not outcome:
+        vals = cw["in"] if "in" in cw else [cw["equals"]]
+        return ClosedWhen(str(cw["column"]), tuple(vals))
+    _require(
+        "in" not in cw and "equals" not in cw,
+        where(*path),
+        "closed_when takes 'won' and 'lost', or 'in': not both (closed = won + lost)",
+    )
+    lists: dict[str, tuple[str, ...]] = {}
+    for kind in ("won", "lost"):
+        raw = cw.get(kind, [])
+        raw = [raw] if isinstance(raw, str) else raw
+        _require(
+            isinstance(raw, list) and all(isinstance(v, str) and v.strip() for v in raw),
+            where(*path, kind),
+            f"'{kind}' is a list of stage names, e.g. {kind}: [Closed {kind}]",
+        )
+        lists[kind] = tuple(" ".join(v.split()) for v in raw)
+    both = {v.casefold() for v in lists["won"]} & {v.casefold() for v in lists["lost"]}
+    _require(not both, where(*path), f"'{min(both, default='')}' is both won and lost")
+    return ClosedWhen(str(cw["column"]), lists["won"] + lists["lost"], lists["won"], lists["lost"])
+
+
 def _section(data: Any, where: Where, i: int) -> Section:
     path: tuple[str | int, ...] = ("sections", i)
     _require(isinstance(data, dict), where(*path), "a section is a mapping")
@@ -275,6 +342,21 @@ def _section(data: Any, where: Where, i: int) -> Section:
     carry = _carry(data.get("carry"), where, (*path, "carry"))
     for ref in filter(None, [carry.closed_when and carry.closed_when.column]):
         _require(ref in seen, where(*path, "carry"), f"closed_when names unknown column '{ref}'")
+    rule = carry.closed_when
+    if rule is not None and rule.declares_outcome:
+        col = next(c for c in columns if c.key == rule.column)
+        spelled = {c.casefold(): c for c in col.choices}
+        named: dict[str, tuple[str, ...]] = {}
+        for kind in ("won", "lost"):
+            for stage in getattr(rule, kind):
+                _require(
+                    not spelled or stage.casefold() in spelled,
+                    where(*path, "carry", "closed_when", kind),
+                    f"'{stage}' is not one of the {col.title} choices ({', '.join(col.choices)})",
+                )
+            named[kind] = tuple(spelled.get(v.casefold(), v) for v in getattr(rule, kind))
+        rule = ClosedWhen(rule.column, named["won"] + named["lost"], named["won"], named["lost"])
+        carry = replace(carry, closed_when=rule)  # the stages as the choices spell them
     for target, source in carry.on_carry:
         for ref in filter(None, [target, source]):
             _require(ref in seen, where(*path, "carry", "on_carry"), f"unknown column '{ref}'")
