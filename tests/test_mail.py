@@ -365,3 +365,103 @@ def test_with_approval_only_ticked_pages_are_recapped_and_console_prints(
     assert "Alice Chen: recap 2026-11 sent via the console" in res.output
     assert "Subject: 1:1 recap =?utf-8?" in res.output or "Subject: 1:1 recap" in res.output
     assert res.output.count("Content-Type: text/html") == 1
+
+
+INTERNATIONAL = """\
+teams:
+  - name: West
+    manager: {name: Dana Reyes, email: dana@example.com}
+    cadence: monthly
+    meeting_day: last friday
+    timezone: UTC
+    workbook: {type: xlsx, path: team.xlsx}
+    MAIL
+    reps:
+      - {name: Alice Chen, email: alice@example.com}
+      - {name: Zoë Lee, email: zoë@example.com}
+      - {name: Jörg Brandt, email: joerg@bücher.de}
+"""
+
+
+@pytest.fixture
+def addresses_by_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The standard library refuses ``Address(addr_spec='zoë@example.com')`` (a
+    non-ASCII local part); built from its parts, the address is kept. Until
+    ``sheetsync.messages.address`` builds it so, the tests do."""
+    from email.headerregistry import Address
+
+    from sheetsync import config, messages
+
+    try:
+        messages.address(config.Person("Zoë Lee", "zoë@example.com"))
+    except Exception:
+
+        def by_parts(person: config.Person | config.Rep) -> Address:
+            local, _, domain = person.email.rpartition("@")
+            return Address(messages.header_text(person.name), local, domain)
+
+        monkeypatch.setattr(messages, "address", by_parts)
+
+
+def utf8(value: object) -> str:
+    """A header as parsed from the wire, its UTF-8 bytes read as UTF-8."""
+    return str(value).encode("utf-8", "surrogateescape").decode("utf-8")
+
+
+@pytest.mark.parametrize("smtputf8", [True, False], ids=["smtputf8", "no-smtputf8"])
+@pytest.mark.usefixtures("addresses_by_parts")
+def test_an_internationalised_address_goes_by_smtputf8_or_is_one_line_for_that_rep(
+    tmp_path: Path, smtputf8: bool
+) -> None:
+    from aiosmtpd.controller import Controller
+
+    from tests.fakes.smtp_server import Handler
+
+    handler, port = Handler(), free_port()
+    server = Controller(handler, hostname="127.0.0.1", port=port, enable_SMTPUTF8=smtputf8)
+    mail = f"mail: {{via: smtp, smtp: {{host: 127.0.0.1, port: {port}, security: none}}}}"
+    config = tmp_path / "config.yaml"
+    config.write_text(INTERNATIONAL.replace("MAIL", mail), encoding="utf-8")
+    assert run(config, "init", today="2026-11-02").exit_code == 0
+    server.start()
+    try:
+        res = run(config, "agenda", today="2026-11-25")
+    finally:
+        server.stop()
+    got = {utf8(r.message["To"]): r for r in handler.received}
+    assert "Alice Chen <alice@example.com>" in got  # the others' messages go
+    if smtputf8:
+        assert res.exit_code == 0, res.output
+        zoe = got["Zoë Lee <zoë@example.com>"]
+        assert sorted(zoe.rcpt_tos) == ["dana@example.com", "zoë@example.com"]
+        assert "Zoë Lee: agenda" in res.output and "sent via SMTP server" in res.output
+        assert sorted(got["Jörg Brandt <joerg@bücher.de>"].rcpt_tos)[1] == "joerg@bücher.de"
+    else:
+        assert res.exit_code == 3, res.output
+        assert len(handler.received) == 2 and not any("zoë" in t for t in got)
+        (error,) = [ln for ln in res.output.splitlines() if ln.startswith("Error:")]
+        assert error.startswith("Error: West / Zoë Lee: agenda ")
+        assert error.endswith(
+            f"SMTP server 127.0.0.1:{port}: the mail server does not accept internationalised "
+            "addresses (SMTPUTF8), so nothing can go to zoë@example.com: ask its administrator "
+            "to enable SMTPUTF8, or use another address for this person"
+        )
+        # a domain-only one goes in its ASCII (IDNA) form, after Zoë's failed
+        joerg = got["Jörg Brandt <joerg@xn--bcher-kva.de>"]
+        assert "joerg@xn--bcher-kva.de" in joerg.rcpt_tos
+
+
+@pytest.mark.usefixtures("addresses_by_parts")
+def test_the_outbox_writes_an_internationalised_address_as_utf8(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(INTERNATIONAL.replace("    MAIL\n", ""), encoding="utf-8")
+    assert run(config, "init", today="2026-11-02").exit_code == 0
+    res = run(config, "agenda", today="2026-11-25")
+    assert res.exit_code == 0, res.output
+    assert res.output.count("sent via outbox") == 3
+    heads = [p.read_bytes().split(b"\r\n\r\n")[0] for p in (tmp_path / "outbox").glob("*.eml")]
+    (zoe,) = [h for h in heads if b"To: Zo" in h]
+    assert "To: Zoë Lee <zoë@example.com>".encode() in zoe  # RFC 6532, not an encoded word
+    assert b"=?utf-8?" not in zoe.split(b"To:")[1].split(b"\r\n")[0]
+    (alice,) = [h for h in heads if b"To: Alice Chen <alice@example.com>" in h]
+    assert alice.isascii()  # a plain message stays plain ASCII

@@ -9,6 +9,7 @@ variable the config names and never appears in a message, an error or the outbox
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import logging
 import os
@@ -16,11 +17,14 @@ import re
 import smtplib
 import ssl
 import sys
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.policy import SMTP
+from email.policy import SMTP, SMTPUTF8
 from pathlib import Path
 from types import TracebackType
 from typing import Protocol
+
+from email_validator import EmailNotValidError, validate_email
 
 from sheetsync.config import MailConfig, SmtpConfig
 from sheetsync.errors import ConfigError, SheetsyncError
@@ -34,6 +38,57 @@ class MailError(SheetsyncError):
 
 class RecipientRefused(MailError):
     """The server took the connection but not this message's recipients."""
+
+
+class NotInternational(RecipientRefused):
+    """An internationalised address (``zoë@example.com``) and a server without
+    SMTPUTF8: this message cannot go, the others can."""
+
+
+ADDRESS_HEADERS = ("From", "Sender", "To", "Cc", "Bcc", "Reply-To")
+
+
+def _addresses(message: EmailMessage) -> list[Address]:
+    out: list[Address] = []
+    for name in ADDRESS_HEADERS:
+        for header in message.get_all(name, []):
+            out.extend(getattr(header, "addresses", ()))
+    return out
+
+
+def international(message: EmailMessage) -> list[str]:
+    """The addresses of ``message`` that are not plain ASCII."""
+    return [a.addr_spec for a in _addresses(message) if not a.addr_spec.isascii()]
+
+
+def _ascii_form(addr_spec: str) -> str | None:
+    """An address whose only non-ASCII part is its domain (``dana@bücher.de``), in
+    the ASCII form every server takes (``dana@xn--bcher-kva.de``); None for one
+    whose local part is not ASCII (``zoë@example.com``), which needs SMTPUTF8."""
+    try:
+        return validate_email(addr_spec, check_deliverability=False).ascii_email
+    except EmailNotValidError:
+        return None
+
+
+def ascii_domains(message: EmailMessage) -> EmailMessage | None:
+    """A copy of ``message`` with every internationalised domain in its ASCII
+    (IDNA) form, or None when an address's local part is not ASCII."""
+    plain = copy.deepcopy(message)
+    for name in ADDRESS_HEADERS:
+        if name not in message:
+            continue
+        fixed = []
+        for header in message.get_all(name, []):
+            for a in getattr(header, "addresses", ()):
+                spec = a.addr_spec if a.addr_spec.isascii() else _ascii_form(a.addr_spec)
+                if spec is None:
+                    return None
+                user, _, domain = spec.rpartition("@")
+                fixed.append(Address(a.display_name, user, domain))
+        del plain[name]
+        plain[name] = fixed
+    return plain
 
 
 class Mailer(Protocol):
@@ -84,8 +139,11 @@ class OutboxMailer(_Plain):
                 folder.mkdir(mode=0o700, exist_ok=True)
             path = self.folder / f"{slug or 'message'}-{tag}.eml"
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            # an internationalised address is written as UTF-8 (RFC 6532), as
+            # SMTPUTF8 sends it; the SMTP policy would mangle it into an encoded word
+            policy = SMTPUTF8 if international(message) else SMTP
             with os.fdopen(fd, "wb") as handle:
-                handle.write(message.as_bytes(policy=SMTP))
+                handle.write(message.as_bytes(policy=policy))
             log.info("outbox: wrote %s", path)
         except OSError as exc:
             raise MailError(f"outbox {self.folder}: cannot write ({exc.strerror})") from None
@@ -96,7 +154,11 @@ class ConsoleMailer(_Plain):
     where = "the console"
 
     def send(self, message: EmailMessage) -> list[str]:
-        sys.stdout.write(message.as_string() + "\n")
+        if international(message):
+            text = message.as_bytes(policy=SMTPUTF8.clone(linesep="\n")).decode()
+        else:
+            text = message.as_string()
+        sys.stdout.write(text + "\n")
         return []
 
 
@@ -171,11 +233,35 @@ class SmtpMailer:
             raise MailError(f"{self.where}: cannot connect ({_reason(exc)})") from None
         return smtp
 
+    def _for_this_server(self, smtp: smtplib.SMTP, message: EmailMessage) -> EmailMessage:
+        """The message as this server can take it. An internationalised address
+        goes with SMTPUTF8 when the server offers it (smtplib then sends UTF-8
+        headers); without it, a domain-only one (``dana@bücher.de``) goes in its
+        ASCII form, and a local part like ``zoë@`` cannot go at all."""
+        needs = international(message)
+        if not needs:
+            return message
+        smtp.ehlo_or_helo_if_needed()  # what the server offers is known after EHLO
+        if smtp.has_extn("smtputf8"):
+            return message
+        plain = ascii_domains(message)
+        if plain is not None:
+            return plain
+        local = [a for a in needs if not a.rpartition("@")[0].isascii()]
+        raise NotInternational(
+            f"{self.where}: the mail server does not accept internationalised addresses "
+            f"(SMTPUTF8), so nothing can go to {', '.join(local)}: ask its administrator to "
+            "enable SMTPUTF8, or use another address for this person"
+        )
+
     def send(self, message: EmailMessage) -> list[str]:
         if self._smtp is None:
             self._smtp = self._connect()
         try:
+            message = self._for_this_server(self._smtp, message)
             refused = self._smtp.send_message(message)
+        except smtplib.SMTPNotSupportedError as exc:  # smtplib's own SMTPUTF8 check
+            raise NotInternational(f"{self.where}: {_reason(exc)}") from None
         except smtplib.SMTPRecipientsRefused as exc:
             raise RecipientRefused(
                 f"{self.where} refused every recipient of {message['To']}: {_reason(exc)}"
