@@ -419,7 +419,8 @@ class _Merge:
     def _link(self, d: CrmDeal, typed: _Found) -> None:
         item = typed.item
         account = item.values.get("account")
-        shown = item.label(typed.section) + (f" ({account})" if not is_blank(account) else "")
+        shown = " ".join(item.label(typed.section).split())
+        shown += f" ({' '.join(str(account).split())})" if not is_blank(account) else ""
         if item.id and item.id != d.crm_id:
             self.links[d.crm_id] = item.id  # its id stays: History follows it
             self.new_links.append((d.rep.name, d.crm_id, item.id))
