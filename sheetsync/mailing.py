@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 
 from sheetsync.adapters.mailers import MailError, OutboxMailer, RecipientRefused, open_mailer
@@ -29,6 +30,7 @@ from sheetsync.domain.followup import (
     HistoryIndex,
     MeetingTime,
     PageLink,
+    Recap,
     build_agenda,
     build_recap,
 )
@@ -206,6 +208,9 @@ class Skip:
 class Due:
     period: str  # the period the ledger records the message under
     build: Callable[[], Outgoing]
+    # why no message goes after all (a page with nothing on it), asked last, once
+    # the ledger and the address allow one
+    nothing: Callable[[], str | None] = lambda: None
 
 
 @dataclass
@@ -217,10 +222,16 @@ class Context:
     now: datetime | None  # None: ``today`` as a whole day that is over (--today)
     wb: Workbook
     history: HistoryIndex
-    signals: TeamSignals
+    compute_signals: Callable[[], TeamSignals]
     templates: Templates
     sent: Sent
     rolled_from: dict[str, str]  # rep -> the period their page was last rolled from
+
+    @cached_property
+    def signals(self) -> TeamSignals:
+        """Computed once, and only when a message is built: a run with nothing
+        due does not compute them."""
+        return self.compute_signals()
 
     def held(self, meeting: date) -> bool:
         return meeting_over(self.team, meeting, self.today, self.now)
@@ -283,7 +294,7 @@ def _run(
             now,
             wb,
             history,
-            _signals(team, snap, pages, today),
+            lambda: _signals(team, snap, pages, today),
             templates,
             sent,
             _rolled_from(snap),
@@ -317,6 +328,8 @@ def _run(
                     )
                 elif not rep.mailable:
                     note("error", f"{rep.email_error}; no {kind} sent", decision.period)
+                elif why := decision.nothing():
+                    note("skipped", why, decision.period)
                 else:
                     outgoing.append(decision.build())
         _deliver(wb, team, result, outgoing, dry_run)
@@ -324,25 +337,34 @@ def _run(
 
 
 def _recap_due(ctx: Context, rep: Rep, page: Page, period: Period, flags: bool = True) -> Decision:
-    """The recap of ``page`` (of ``period``): built now, to see whether the page has
-    anything on it, and sent if it has."""
+    """The recap of ``page`` (of ``period``); none for a page with nothing on it."""
     team = ctx.team
-    nxt = page.header.get("next_meeting")
-    content = build_recap(
-        page,
-        team.template,
-        ctx.history,
-        rep.name,
-        team.manager.name,
-        period,
-        ctx.page_link(rep),
-        team.currency,
-        deal_flags(ctx.signals, rep.name) if flags else None,
-        ctx.meeting_time(nxt, period.next()) if isinstance(nxt, date) else None,
+
+    def content(with_flags: bool) -> Recap:
+        nxt = page.header.get("next_meeting")
+        return build_recap(
+            page,
+            team.template,
+            ctx.history,
+            rep.name,
+            team.manager.name,
+            period,
+            ctx.page_link(rep),
+            team.currency,
+            deal_flags(ctx.signals, rep.name) if with_flags else None,
+            ctx.meeting_time(nxt, period.next()) if isinstance(nxt, date) else None,
+        )
+
+    def nothing() -> str | None:
+        if content(False).empty:
+            return f"nothing on the page for {period.label}: no recap"
+        return None
+
+    return Due(
+        period.label,
+        lambda: recap_message(team, rep, content(flags), ctx.templates),
+        nothing,
     )
-    if content.empty:
-        return Skip(f"nothing on the page for {period.label}: no recap", period.label)
-    return Due(period.label, lambda: recap_message(team, rep, content, ctx.templates))
 
 
 def recap(
@@ -444,7 +466,10 @@ def agenda(
             return [Skip("no meeting date ahead on the page")]
         if meeting - today > timedelta(days=lead):
             return [Skip(f"meeting on {meeting.isoformat()}; agenda goes {lead} days before")]
-        period = period_of(meeting, team.cadence)
+        # the meeting of the page's period (even one moved past its end), or the next
+        period = parse_period(page.period_label, team.cadence)
+        if meeting != page.header.get("meeting_date"):
+            period = period.next() if period.end < meeting else period_of(meeting, team.cadence)
 
         def build() -> Outgoing:
             content = build_agenda(
