@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import yaml
+
 from sheetsync.domain.page import Item, Page, SectionContent
 from sheetsync.domain.periods import Cadence, period_of
 from sheetsync.domain.render import HISTORY_FIXED
 from sheetsync.domain.signals import SignalSettings, compute, history_frame
-from sheetsync.domain.template import Template
+from sheetsync.domain.template import Template, template_from_data
+from tests.conftest import ROOT
 
 TODAY = date(2026, 11, 20)
 
@@ -174,3 +177,41 @@ def test_commitments_hit_rate_and_streak(monthly: Template) -> None:
     )
     di = signals.reps["Di"]
     assert di.hit_rate == 0.75 and di.streak == 3
+
+
+def test_the_template_says_which_stages_are_won() -> None:
+    """'Signed' and 'Ganado' hold no "won": declared won, they count as won deals."""
+    data = yaml.safe_load((ROOT / "templates/pages/weekly.yaml").read_text())
+    deals = data["sections"][0]
+    for col in deals["columns"]:
+        if col["key"] == "stage":
+            col["choices"] = ["Qualify", "Demo", "Signed", "Ganado", "Perdido"]
+    deals["carry"]["closed_when"] = {
+        "column": "stage",
+        "won": ["Signed", "Ganado"],
+        "lost": ["Perdido"],
+    }
+    declared = template_from_data(data, lambda *p: "t.yaml")
+    del deals["carry"]["closed_when"]["won"], deals["carry"]["closed_when"]["lost"]
+    deals["carry"]["closed_when"]["in"] = ["Signed", "Ganado", "Perdido"]
+    by_name = template_from_data(data, lambda *p: "t.yaml")  # today's rule: none has "won"
+    rows = [
+        snap("2026-09", "Eve", "W1", "Demo", section="pipeline"),
+        snap("2026-10", "Eve", "W1", "Signed", section="pipeline"),
+        snap("2026-09", "Eve", "W2", "Demo", section="pipeline"),
+        snap("2026-10", "Eve", "W2", "Ganado", section="pipeline"),
+        snap("2026-10", "Eve", "L1", "Perdido", section="pipeline"),
+    ]
+    rates = {}
+    for name, tpl in (("declared", declared), ("by name", by_name)):
+        signals = compute(
+            history_frame(history(tpl, rows)),
+            {"Eve": page(tpl, "Eve", "2026-11", [])},
+            tpl,
+            Cadence.MONTHLY,
+            TODAY,
+            {"Eve": None},
+        )
+        rates[name] = (signals.reps["Eve"].won, signals.reps["Eve"].win_rate)
+    assert rates["declared"] == (2, 2 / 3)
+    assert rates["by name"] == (0, 0.0)

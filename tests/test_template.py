@@ -88,3 +88,53 @@ def test_bad_templates_name_file_and_line(tmp_path: Path, mutate, message: str) 
 def test_unknown_template_name(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="neither a packaged template"):
         load_template("quarterly", tmp_path)
+
+
+def _stages(won: object, lost: object, choices: list[str] | None = None) -> dict[str, object]:
+    stage = {"key": "stage", "title": "Stage", "type": "choice"}
+    stage["choices"] = choices or ["Talking", "Signed", "Ganado", "Gone"]
+    return {
+        "name": "T",
+        "sections": [
+            {
+                "key": "deals",
+                "role": "deals",
+                "title": "Deals",
+                "columns": [{"key": "opportunity", "title": "Opportunity"}, stage],
+                "carry": {
+                    "keep": "open",
+                    "closed_when": {"column": "stage", "won": won, "lost": lost},
+                },
+            }
+        ],
+    }
+
+
+def test_deal_sections_declare_their_won_and_lost_stages(
+    tmp_path: Path, monthly: Template, weekly: Template
+) -> None:
+    tpl = load_template(str(_write(tmp_path, _stages(["signed", "Ganado"], "gone"))), tmp_path)
+    assert tpl.won_stages == ("Signed", "Ganado")  # as the choices spell them
+    assert tpl.lost_stages == ("Gone",)
+    rule = tpl.section("deals").carry.closed_when
+    assert rule is not None and rule.holds({"stage": "Ganado"})
+    assert not rule.holds({"stage": "Talking"})
+    assert (monthly.won_stages, monthly.lost_stages) == (("Closed won",), ("Closed lost",))
+    assert (weekly.won_stages, weekly.lost_stages) == (("Closed won",), ("Closed lost",))
+
+
+@pytest.mark.parametrize(
+    ("won", "lost", "message"),
+    [
+        (["Won it"], ["Gone"], "'Won it' is not one of the Stage choices"),
+        (["Signed"], ["signed"], "'signed' is both won and lost"),
+        ("", ["Gone"], "'won' is a list of stage names"),
+    ],
+)
+def test_bad_won_and_lost_stages_name_the_line(
+    tmp_path: Path, won: object, lost: object, message: str
+) -> None:
+    path = _write(tmp_path, _stages(won, lost))
+    with pytest.raises(TemplateError, match=message) as info:
+        load_template(str(path), tmp_path)
+    assert f"{path}:" in str(info.value)

@@ -377,14 +377,14 @@ def read_number(value: CellValue, reading: Reading = ANY) -> float | int | None:
     digits = m and _digits(m.group("num"), reading.decimal)
     if not m or not digits or (m.group("s1") and m.group("s2")):
         raise ValueError("not a number (try 12500 or 12.5k)")
+    if m.group("c1") and m.group("c2"):
+        raise ValueError(f"'{typed}' is not a number: two currencies")
     for token in filter(None, (m.group("c1"), m.group("c2"))):
         code = _currency_code(token, reading.region)
         if code is None:
             raise ValueError(f"'{typed}' is not a number: '{token}' is not a currency")
         if not reading.own_currency(token):
             raise OtherCurrency(typed, code, reading.currency or "")
-    if m.group("c1") and m.group("c2"):
-        raise ValueError(f"'{typed}' is not a number: two currencies")
     number = float(digits) * _SCALE[(m.group("scale") or "").lower()]
     if "-" in (m.group("s1") or "", m.group("s2") or ""):
         number = -number
