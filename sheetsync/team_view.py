@@ -4,8 +4,9 @@ signals, rewritten by ``rollover`` and ``refresh``."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
@@ -69,6 +70,18 @@ def recaps_sent(snap: Snapshot) -> dict[str, str]:
     return {rep: f"{period} on {day}" for rep, (period, day) in last.items()}
 
 
+def local_time(at: str, zone: str) -> str:
+    """A moment recorded in UTC (``at``, ISO 8601) as the team reads it: its
+    date and time in the team's time zone, with the zone named."""
+    try:
+        moment = datetime.fromisoformat(at)
+    except ValueError:
+        return at
+    if moment.tzinfo is None:
+        return at
+    return f"{moment.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M} {zone}"
+
+
 def team_tab(
     team: Team,
     summaries: Sequence[RepSummary],
@@ -99,7 +112,7 @@ def team_tab(
                 round(rs.hit_rate, 3) if rs and rs.hit_rate is not None else None,
                 rs.streak if rs else None,
                 (recaps or {}).get(s.rep),
-                at,
+                local_time(at, team.timezone),
             ]
         )
     money = f'"{team.currency}"#,##0'
@@ -124,8 +137,14 @@ def team_tab(
     ]
     layout: SheetLayout = render_table("Team", list(HEADER), rows, formats, "#0B2545")
     layout.editors = (team.manager.email,)
+    layout.kind = "team"
+    col = {name: i + 1 for i, name in enumerate(HEADER)}
+    # widths are set when the tab is made and kept after (a person may change
+    # them): wide enough for what these columns will hold
+    widths = {"Last recap": len("2026-W48 on 2026-11-27") + 2, "Updated": 20 + len(team.timezone)}
+    for name, width in widths.items():
+        layout.widths[col[name] - 1] = max(layout.widths[col[name] - 1], float(width))
     if rows:
-        col = {name: i + 1 for i, name in enumerate(HEADER)}
         layout.charts.append(
             Chart(
                 "Pipeline and coverage per rep",

@@ -52,7 +52,7 @@ from sheetsync.adapters.google_http import (
 )
 from sheetsync.config import WorkbookConfig
 from sheetsync.domain.access import Access, Shared
-from sheetsync.domain.layout import SheetLayout
+from sheetsync.domain.layout import SheetLayout, place_tab, tab_kind
 from sheetsync.domain.plan import Grid, PageEdit, Snapshot, WritePlan
 from sheetsync.errors import ConcurrentEdit, SheetsyncError, WorkbookBusy, WorkbookError
 
@@ -537,7 +537,7 @@ class GoogleWorkbook:
             if was in ids:
                 props = {"sheetId": ids[was], "title": title}
                 out.append({"updateSheetProperties": {"properties": props, "fields": "title"}})
-                ids[title] = ids.pop(was)
+                ids = {title if t == was else t: i for t, i in ids.items()}  # in order
         for layout in plan.create:
             if layout.title not in ids:
                 out += self._add(layout, ids, taken)
@@ -588,10 +588,19 @@ class GoogleWorkbook:
         return out
 
     def _add(self, layout: SheetLayout, ids: dict[str, int], taken: set[int]) -> list[Json]:
+        """A new tab, placed where its kind goes (``place_tab``: Team first, a rep's
+        page among the pages, History, then the ledger); ``ids`` lists the tabs in
+        their order, the ones this write adds included."""
         sheet_id = stable_sheet_id(layout.title, taken)
         taken.add(sheet_id)
-        ids[layout.title] = sheet_id
-        out: list[Json] = [{"addSheet": {"properties": cells.sheet_properties(sheet_id, layout)}}]
+        order = list(ids)
+        at = place_tab(layout.kind, [tab_kind(t) for t in order])
+        order.insert(at, layout.title)
+        moved = {t: ids.get(t, sheet_id) for t in order}
+        ids.clear()
+        ids.update(moved)
+        props = cells.sheet_properties(sheet_id, layout, at)
+        out: list[Json] = [{"addSheet": {"properties": props}}]
         out += cells.content_requests(sheet_id, layout, clear=False)
         out += [cells.chart_request(sheet_id, c) for c in layout.charts]
         out += guard.protect_requests(None, sheet_id, layout.editors, self.account, True)

@@ -12,7 +12,15 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sheetsync.domain.layout import Chart, Highlight, SheetLayout, Style, Validation
+from sheetsync.domain.layout import (
+    FONT,
+    Chart,
+    Highlight,
+    SheetLayout,
+    Style,
+    Validation,
+    appended_format,
+)
 from sheetsync.domain.plan import Grid, PageEdit
 from sheetsync.domain.values import SERIAL_EPOCH, CellValue, Formula, to_serial
 
@@ -39,6 +47,8 @@ def color(hex_color: str) -> Json:
 
 
 def number_format(pattern: str) -> Json:
+    if pattern.startswith(";;;"):  # text shown another way (History's titles)
+        return {"type": "TEXT", "pattern": pattern}
     lowered = pattern.lower().replace('"', "")
     is_date = any(part in lowered for part in ("yy", "mmm", "d ", "dd"))
     return {"type": "DATE" if is_date else "NUMBER", "pattern": pattern}
@@ -66,11 +76,13 @@ def extended_value(value: CellValue) -> Json | None:
 
 
 def cell_format(style: Style) -> Json:
-    """Only what differs from Google's defaults (Arial 10, black, overflow). Body
-    text in the page's ink colour is left to Google's black, which it is all but
-    indistinguishable from: a colour on every block of every page would cost an
-    eighth of a large team's write."""
-    text: Json = {}
+    """What differs from Google's defaults (10 pt, black, overflow), and the font
+    named (``FONT``, Google's own default, but a spreadsheet's default format may
+    be another). Body text in the page's ink colour is left to Google's black,
+    which it is all but indistinguishable from: a colour on every block of every
+    page would cost an eighth of a large team's write. A checkbox is the cell's
+    BOOLEAN validation (``validation_request``), not a format."""
+    text: Json = {"fontFamily": FONT}
     if style.color.upper() != Style().color.upper():
         text["foregroundColorStyle"] = {"rgbColor": color(style.color)}
     if style.size != DEFAULT_FONT_SIZE:
@@ -79,9 +91,7 @@ def cell_format(style: Style) -> Json:
         text["bold"] = True
     if style.italic:
         text["italic"] = True
-    fmt: Json = {"verticalAlignment": "TOP"}
-    if text:
-        fmt["textFormat"] = text
+    fmt: Json = {"verticalAlignment": "TOP", "textFormat": text}
     if style.wrap:
         fmt["wrapStrategy"] = "WRAP"
     if style.fill:
@@ -110,8 +120,17 @@ def row_data(cells: list[Json]) -> Json:
 
 
 def grid_rows(grid: Grid) -> list[Json]:
-    """Rows to append (History, the ledger): values, and a date format on dates."""
-    return [row_data([cell_data(v) for v in row]) for row in grid]
+    """Rows to append (History, the ledger): values, a date format on dates, and
+    a number format on numbers (``appended_format``; a boolean needs none)."""
+    return [row_data([_appended(v) for v in row]) for row in grid]
+
+
+def _appended(value: CellValue) -> Json:
+    out = cell_data(value)
+    pattern = appended_format(value)
+    if pattern is not None and not isinstance(value, bool):
+        out["userEnteredFormat"] = {"numberFormat": {"type": "NUMBER", "pattern": pattern}}
+    return out
 
 
 def validation_request(sheet_id: int, v: Validation) -> Json:

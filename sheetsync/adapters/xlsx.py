@@ -24,6 +24,7 @@ from lxml import etree
 from sheetsync.adapters.filelock import FileLock
 from sheetsync.adapters.xlsx_chart import add_charts
 from sheetsync.adapters.xlsx_history import (
+    NUMBER_STYLES,
     Unsupported,
     append_rows,
     as_grid,
@@ -31,6 +32,7 @@ from sheetsync.adapters.xlsx_history import (
     read_rows,
 )
 from sheetsync.adapters.xlsx_package import NS, Package, q
+from sheetsync.adapters.xlsx_print import print_titles
 from sheetsync.adapters.xlsx_read import SheetReader, shared_strings
 from sheetsync.adapters.xlsx_rename import rename_sheet
 from sheetsync.adapters.xlsx_rows import RowMover
@@ -38,7 +40,7 @@ from sheetsync.adapters.xlsx_sheet import Sheet, new_sheet
 from sheetsync.adapters.xlsx_skeleton import new_package, styles_part
 from sheetsync.adapters.xlsx_styles import StyleBook
 from sheetsync.domain.access import Access, Shared
-from sheetsync.domain.layout import SheetLayout
+from sheetsync.domain.layout import SheetLayout, place_tab, tab_kind
 from sheetsync.domain.plan import Grid, PageEdit, Snapshot, WritePlan
 from sheetsync.errors import ConcurrentEdit, WorkbookError
 
@@ -192,7 +194,7 @@ class XlsxWorkbook:
             self._history_columns(pkg, plan.history_columns)
         for title, rows in ((HISTORY_TAB, plan.history), (LEDGER_TAB, plan.ledger)):
             if rows:
-                self._append(pkg, title, rows)
+                self._append(pkg, title, rows, styles)
         self._keep_a_visible_tab_active(pkg)
         if plan.edit:
             calc = pkg.workbook.find("m:calcPr", NS)
@@ -203,9 +205,14 @@ class XlsxWorkbook:
 
     @staticmethod
     def _add(pkg: Package, layout: SheetLayout, styles: StyleBook, at: int | None = None) -> None:
+        """A new tab: where it was (``at``), else where its kind goes (Team first,
+        a rep's page after the last page, History, then the ledger)."""
         sheet = new_sheet(layout, styles, pkg.date1904)
+        if at is None:
+            at = place_tab(layout.kind, [tab_kind(s.title) for s in pkg.sheets()])
         part = pkg.add_sheet(layout.title, sheet.root, layout.hidden, at)
         add_charts(pkg, part, sheet.root, layout.title, layout.charts)
+        print_titles(pkg, layout)
 
     def _replace(self, pkg: Package, layout: SheetLayout, styles: StyleBook) -> None:
         """One of sheetsync's own tabs made again; column widths a person chose stay."""
@@ -244,14 +251,17 @@ class XlsxWorkbook:
             sheet.highlights(edit.highlights, styles)
         sheet.fit_dimension()
 
-    def _append(self, pkg: Package, title: str, rows: Grid) -> None:
+    def _append(self, pkg: Package, title: str, rows: Grid, styles: StyleBook) -> None:
         entry = pkg.sheet(title)
         if entry is None:
             raise WorkbookError(f"tab '{title}' is missing; run sheetsync init")
         last = self._last_rows.get(title)
         if last is None:  # made by this write
             last = Sheet(pkg.tree(entry.part), title).last_row()
-        pkg.write(entry.part, append_rows(pkg.read(entry.part), rows, last))
+        numbers = {}
+        if any(isinstance(v, int | float) for r in rows for v in r):  # bool is an int
+            numbers = {kind: styles.xf(style) for kind, style in NUMBER_STYLES.items()}
+        pkg.write(entry.part, append_rows(pkg.read(entry.part), rows, last, numbers))
         self._last_rows[title] = last + len(rows)
 
     @staticmethod

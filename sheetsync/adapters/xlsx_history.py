@@ -12,11 +12,12 @@ a row is deleted), and the rows already there are never rewritten.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape, unescape
 
+from sheetsync.domain.layout import BOOLEAN_FORMAT, DECIMAL_FORMAT, WHOLE_FORMAT, Style
 from sheetsync.domain.page import column_letter, column_number
 from sheetsync.domain.values import CellValue, Formula
 
@@ -27,10 +28,17 @@ _DIMENSION = re.compile(rb"<dimension[^>]*/>")
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _OUR_ROW = re.compile(rb'<row r="(\d+)">(.*?)</row>', re.S)
 _OUR_CELL = re.compile(
-    rb'<c r="([A-Z]+)\d+"(?: t="(b|inlineStr)")?>'
+    rb'<c r="([A-Z]+)\d+"(?: s="\d+")?(?: t="(b|inlineStr)")?>'
     rb'(?:<v>([^<]*)</v>|<is><t(?: xml:space="preserve")?>([^<]*)</t></is>)</c>'
 )
 Rows = list[tuple[int, list[CellValue]]]
+# how appended numbers show: whole numbers with thousands separated, others with
+# their decimals (History's amounts, targets and actuals, as typed numbers)
+NUMBER_STYLES = {
+    "whole": Style(number_format=WHOLE_FORMAT),
+    "decimal": Style(number_format=DECIMAL_FORMAT),
+    "boolean": Style(number_format=BOOLEAN_FORMAT),  # LibreOffice shows 0 without
+}
 
 
 class Unsupported(Exception):
@@ -136,9 +144,16 @@ def _xml_text(value: str) -> str:
     return escape(_XML_BAD.sub("", value))
 
 
-def rows_xml(rows: Iterable[Sequence[CellValue]], first_row: int) -> bytes:
-    """Rows as worksheet XML: text as inline strings (never formulas), numbers,
+def rows_xml(
+    rows: Iterable[Sequence[CellValue]], first_row: int, numbers: Mapping[str, int] | None = None
+) -> bytes:
+    """Rows as worksheet XML: text as inline strings (never formulas), numbers
+    (formatted with the cell formats ``numbers`` gives for ``NUMBER_STYLES``),
     booleans; dates as ISO text."""
+    numbers = numbers or {}
+    whole = f' s="{numbers["whole"]}"' if "whole" in numbers else ""
+    decimal = f' s="{numbers["decimal"]}"' if "decimal" in numbers else ""
+    boolean = f' s="{numbers["boolean"]}"' if "boolean" in numbers else ""
     out: list[str] = []
     for r, row in enumerate(rows, start=first_row):
         cells: list[str] = []
@@ -147,9 +162,10 @@ def rows_xml(rows: Iterable[Sequence[CellValue]], first_row: int) -> bytes:
                 continue
             ref = f"{column_letter(c)}{r}"
             if isinstance(value, bool):
-                cells.append(f'<c r="{ref}" t="b"><v>{int(value)}</v></c>')
+                cells.append(f'<c r="{ref}"{boolean} t="b"><v>{int(value)}</v></c>')
             elif isinstance(value, int | float):
-                cells.append(f'<c r="{ref}"><v>{value!r}</v></c>')
+                style = whole if float(value).is_integer() else decimal
+                cells.append(f'<c r="{ref}"{style}><v>{value!r}</v></c>')
             else:
                 text = value.isoformat() if isinstance(value, date) else str(value)
                 if isinstance(value, Formula):
@@ -162,7 +178,12 @@ def rows_xml(rows: Iterable[Sequence[CellValue]], first_row: int) -> bytes:
     return "".join(out).encode("utf-8")
 
 
-def append_rows(xml: bytes, rows: Sequence[Sequence[CellValue]], last_data_row: int) -> bytes:
+def append_rows(
+    xml: bytes,
+    rows: Sequence[Sequence[CellValue]],
+    last_data_row: int,
+    numbers: Mapping[str, int] | None = None,
+) -> bytes:
     """``rows`` added after row ``last_data_row`` (the last that holds a value), and
     before any row a program left further down; an empty row element in the way
     (a format, no value) gives its place to the new row."""
@@ -187,7 +208,7 @@ def append_rows(xml: bytes, rows: Sequence[Sequence[CellValue]], last_data_row: 
     kept.append(body[pos:])
     body = b"".join(kept)
     cut = len(body) if at is None else at
-    new = rows_xml(rows, first)
+    new = rows_xml(rows, first, numbers)
     out = xml[:start] + body[:cut] + new + body[cut:] + xml[end:]
     return _DIMENSION.sub(b"", out, count=1)
 

@@ -231,6 +231,7 @@ class Package:
             sheets.append(el)
         else:
             sheets.insert(at, el)
+            self._renumber_sheets(at, 1)
         el.set("name", title)
         el.set("sheetId", str(max(taken, default=0) + 1))
         if hidden:
@@ -246,6 +247,7 @@ class Package:
         index = list(sheets).index(entry.element)
         rid = entry.element.get(q("id", REL))
         sheets.remove(entry.element)
+        self._renumber_sheets(index, -1)
         self.unrelate(self.workbook_part, rid)
         for part in self.owned_by(entry.part):
             self.remove(part)
@@ -254,6 +256,29 @@ class Package:
         self.remove(rels_name(entry.part))
         self.drop_content_type(entry.part)
         return index
+
+    def _renumber_sheets(self, at: int, delta: int) -> None:
+        """The workbook's references to sheets by position (a defined name's
+        ``localSheetId``, the tab shown on opening) after a sheet was listed at
+        ``at`` (``delta`` 1) or taken from there (-1, its own names go with it)."""
+        names = self.workbook.find("m:definedNames", NS)
+        for name in [] if names is None else list(names):
+            local = name.get("localSheetId")
+            if local is None or not local.isdigit() or int(local) < at:
+                continue
+            if delta < 0 and int(local) == at:
+                names.remove(name)
+            else:
+                name.set("localSheetId", str(int(local) + delta))
+        if names is not None and not len(names):
+            self.workbook.remove(names)
+        for view in self.workbook.iterfind("m:bookViews/m:workbookView", NS):
+            for attr in ("activeTab", "firstSheet"):
+                value = view.get(attr)
+                # the tab at ``at`` stays shown: a tab made again where it was
+                # (sheetsync's Team) is still the one shown
+                if value and value.isdigit() and int(value) > at:
+                    view.set(attr, str(max(0, int(value) + delta)))
 
     def owned_by(self, part: str) -> Iterator[str]:
         """The parts hanging from ``part`` (its drawing, the drawing's charts, its

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from lxml import etree
 
 from sheetsync.adapters.xlsx_package import MAIN, NS, Element, q
+from sheetsync.adapters.xlsx_print import page_elements
 from sheetsync.adapters.xlsx_read import split_ref
 from sheetsync.adapters.xlsx_refs import row_map, shift_area, shift_formula, shift_sqref
 from sheetsync.adapters.xlsx_styles import StyleBook
@@ -346,12 +347,11 @@ class Sheet:
 
 def new_sheet(layout: SheetLayout, styles: StyleBook, date1904: bool = False) -> Sheet:
     """A worksheet holding ``layout``: values, formats, widths, frozen panes,
-    dropdowns and colour rules, printing across the page."""
+    dropdowns and colour rules, and how it prints (``xlsx_print``)."""
     root = etree.Element(q("worksheet"), nsmap={None: MAIN, "r": NS["r"]})
     pr = etree.SubElement(root, q("sheetPr"))
     if layout.tab_color:
         etree.SubElement(pr, q("tabColor")).set("rgb", "FF" + layout.tab_color[1:].upper())
-    etree.SubElement(pr, q("pageSetUpPr")).set("fitToPage", "1")
     etree.SubElement(root, q("dimension")).set("ref", "A1")
     view = etree.SubElement(etree.SubElement(root, q("sheetViews")), q("sheetView"))
     view.set("workbookViewId", "0")
@@ -383,15 +383,7 @@ def new_sheet(layout: SheetLayout, styles: StyleBook, date1904: bool = False) ->
             sheet.set(r, c, spec.value, style)
     sheet.highlights(layout.highlights, styles)
     sheet.validations(layout.validations)
-    margins = etree.Element(q("pageMargins"))
-    for side, size in (("left", "0.5"), ("right", "0.5"), ("top", "0.6"), ("bottom", "0.6")):
-        margins.set(side, size)
-    margins.set("header", "0.3")
-    margins.set("footer", "0.3")
-    place(root, margins)
-    setup = place(root, etree.Element(q("pageSetup")))
-    setup.set("orientation", "landscape")
-    setup.set("fitToWidth", "1")
-    setup.set("fitToHeight", "0")
+    for element in page_elements(layout):
+        place(root, element)
     sheet.fit_dimension()
     return sheet

@@ -9,10 +9,26 @@ import re
 from lxml import etree
 
 from sheetsync.adapters.xlsx_package import NS, Element, Package, q
-from sheetsync.domain.layout import Style
+from sheetsync.domain.layout import BOOLEAN_FORMAT, FONT, Style
 
 STYLES_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
-FONT = "Arial"  # what Google Sheets shows; named, so LibreOffice does not fall back to serif
+# Excel 365's checkbox: a cell format that shows a boolean as a box to tick,
+# written as XlsxWriter writes it (``Format.set_checkbox``, 3.2.1 and later): a
+# feature property bag part, and an extension on the cell format naming it.
+# Other programs (LibreOffice, older Excel) skip both and show TRUE or FALSE.
+BAGS = "http://schemas.microsoft.com/office/spreadsheetml/2022/featurepropertybag"
+BAGS_PART = "xl/featurePropertyBag/featurePropertyBag.xml"
+BAGS_TYPE = "application/vnd.ms-excel.featurepropertybag+xml"
+BAGS_REL = "http://schemas.microsoft.com/office/2022/11/relationships/FeaturePropertyBag"
+XF_COMPLEMENT = "{C7286773-470A-42A8-94C5-96B5CB345126}"
+CHECKBOX_BAGS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    f'<FeaturePropertyBags xmlns="{BAGS}"><bag type="Checkbox"/>'
+    '<bag type="XFControls"><bagId k="CellControl">0</bagId></bag>'
+    '<bag type="XFComplement"><bagId k="XFControls">1</bagId></bag>'
+    '<bag type="XFComplements" extRef="XFComplementsMapperExtRef">'
+    '<a k="MappedFeaturePropertyBags"><bagId>2</bagId></a></bag></FeaturePropertyBags>'
+).encode()
 # Excel's built-in number formats that are dates or times (ECMA-376, 18.8.30)
 BUILTIN_DATES = frozenset({14, 15, 16, 17, 18, 19, 20, 21, 22, 45, 46, 47})
 _QUOTED = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.')
@@ -52,6 +68,7 @@ class StyleBook:
         self._dates: list[bool] | None = None
         self._xfs: dict[Style, int] = {}
         self._dxfs: dict[str, int] = {}
+        self._boxes: bool | None = None
 
     @property
     def root(self) -> Element:
@@ -142,7 +159,8 @@ class StyleBook:
         if style in self._xfs:
             return self._xfs[style]
         xf = etree.Element(q("xf"))
-        fmt = self._number_format(style.number_format or "General")
+        code = BOOLEAN_FORMAT if style.checkbox else style.number_format
+        fmt = self._number_format(code or "General")
         xf.set("numFmtId", str(fmt))
         xf.set("fontId", str(self._font(style)))
         xf.set("fillId", str(self._fill(style.fill) if style.fill else 0))
@@ -160,10 +178,32 @@ class StyleBook:
         align.set("vertical", "top")
         if style.wrap:
             align.set("wrapText", "1")
+        if style.checkbox and self._checkboxes():
+            ext = etree.SubElement(
+                etree.SubElement(xf, q("extLst")), q("ext"), nsmap={"xfpb": BAGS}
+            )
+            ext.set("uri", XF_COMPLEMENT)
+            etree.SubElement(ext, q("xfComplement", BAGS)).set("i", "0")
         index = self._append("cellXfs", xf)
         self._xfs[style] = index
         self._dates = None
         return index
+
+    def _checkboxes(self) -> bool:
+        """Whether a cell format may be an Excel 365 checkbox: the workbook's
+        feature property bags are the checkbox's (added here where it has none);
+        a workbook with bags of its own keeps them, and TRUE/FALSE cells."""
+        if self._boxes is None:
+            pkg = self.pkg
+            if not pkg.has(BAGS_PART):
+                if any(True for _ in pkg.related(pkg.workbook_part, "FeaturePropertyBag")):
+                    self._boxes = False
+                    return False
+                pkg.write(BAGS_PART, CHECKBOX_BAGS)
+                pkg.content_type(BAGS_PART, BAGS_TYPE)
+                pkg.relate(pkg.workbook_part, BAGS_PART, BAGS_REL)
+            self._boxes = pkg.read(BAGS_PART) == CHECKBOX_BAGS
+        return self._boxes
 
     def dxf(self, fill: str) -> int:
         """A differential format (for a conditional format) filling the cell."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from sheetsync.domain.layout import (
     DATE_FORMAT,
@@ -32,6 +33,7 @@ MUTED = "#6E7781"
 TITLE = Style(bold=True, size=16, color="#0B2545")
 LABEL = Style(bold=True, color=MUTED, align="right")
 VALUE = Style(bold=True)
+CHECKBOX = Style(align="center", checkbox=True)
 META = Style(size=8, color="#8C959F")
 HINT_COLOR = "#FFFFFF"
 HISTORY_FIXED = ("period", "rep", "section", "id", "outcome", "since", "carried")
@@ -65,16 +67,23 @@ def _value_style(column: Column, currency: str) -> Style:
     if column.type == "date":
         return Style(number_format=DATE_FORMAT, align="left")
     if column.type == "money":
-        return Style(number_format=money_format(currency))
+        return Style(number_format=money_format(currency), align="right")
     if column.type == "number":
-        return Style(number_format=NUMBER_FORMAT)
+        return Style(number_format=NUMBER_FORMAT, align="right")
     if column.type in ("origin", "carried"):
         return Style(color=MUTED, align="center")
     if column.type == "signal":
         return Style(size=9, color=MUTED)
     if column.type == "checkbox":
-        return Style(align="center")
+        return CHECKBOX
     return Style(wrap=True)
+
+
+def column_align(column: Column) -> str | None:
+    """How a column's values sit in their cells, so that its header sits the same
+    way (a right-aligned amount under a left-aligned title reads as the next
+    column's)."""
+    return _value_style(column, "").align
 
 
 def _item_value(item: Item, column: Column) -> CellValue:
@@ -120,7 +129,7 @@ def header_value(page: Page, key: str) -> Cell:
     if fld.type == "date":
         return Cell(value, Style(bold=True, number_format=DATE_FORMAT, align="left"))
     if fld.type == "checkbox":
-        return Cell(bool(value), Style(align="left"))
+        return Cell(value is True, Style(align="left", checkbox=True))
     return Cell(value, VALUE)
 
 
@@ -155,7 +164,7 @@ def section_header_cells(sec: Section, width: int) -> list[Cell]:
     head = Style(bold=True, fill=tint(sec.color, 0.82), color=INK)
     return [
         Cell(ID_HEADER, Style(bold=True, size=8, color=MUTED, fill=tint(sec.color, 0.82))),
-        *[Cell(col.title, head) for col in sec.columns],
+        *[Cell(col.title, replace(head, align=column_align(col))) for col in sec.columns],
         *[Cell(None, head) for _ in range(width - 1 - len(sec.columns))],
     ]
 
@@ -222,7 +231,7 @@ def render_page(
     every section. ``signals`` maps a deal's id to its flags (shown in the deal
     sections' signal column); ``talk`` is the short list under the header."""
     width = template.width
-    sheet = SheetLayout(title=page.tab, freeze_rows=1, freeze_cols=1)
+    sheet = SheetLayout(title=page.tab, freeze_rows=1, freeze_cols=1, kind="page")
     sheet.add(*title_cells(page))
     for fld in HEADER_FIELDS:
         row = sheet.add(Cell(), Cell(fld.label, LABEL), header_value(page, fld.key))
@@ -268,16 +277,71 @@ def history_header(template: Template) -> list[str]:
     return [*HISTORY_FIXED, *template.history_keys, HISTORY_EXTRA]
 
 
+# what History's columns show as their titles; the cells hold the keys
+HISTORY_TITLES = {
+    "period": "Period",
+    "rep": "Rep",
+    "section": "Section",
+    "id": "Item id",
+    "outcome": "Outcome",
+    "since": "Since",
+    "carried": "Times carried",
+    "extra": "Extra (own columns, notes)",
+}
+HISTORY_WIDTHS = {"period": 9, "rep": 18, "section": 22, "id": 9, "outcome": 10, "since": 9}
+
+
+def history_titles(template: Template) -> dict[str, str]:
+    """Each History column's title as people read it: the template's title for
+    its column (its key, made readable, where two sections title it apart)."""
+    titles: dict[str, set[str]] = {}
+    for sec in template.sections:
+        for col in sec.columns:
+            titles.setdefault(col.key, set()).add(col.title)
+    out = dict(HISTORY_TITLES)
+    for key in template.history_keys:
+        named = titles.get(key, set())
+        out[key] = next(iter(named)) if len(named) == 1 else key.replace("_", " ").capitalize()
+    return out
+
+
+def shown_as(title: str) -> str:
+    """A number format that shows a text cell as ``title``: History's header cells
+    keep the key every reader (sheetsync, a person's formulas, an export) finds
+    the column by, and show people a title."""
+    return ';;;"' + title.replace('"', "'") + '"'
+
+
+def history_aligns(template: Template) -> dict[str, str | None]:
+    """How each History column's values sit: numbers right, the rest left."""
+    out: dict[str, str | None] = {"carried": "right"}
+    for sec in template.sections:
+        for col in sec.columns:
+            if col.type in ("number", "money"):
+                out.setdefault(col.key, "right")
+    return out
+
+
 def render_history(template: Template) -> SheetLayout:
     head = Style(bold=True, fill="#E6EAF0")
-    sheet = SheetLayout(title="History", freeze_rows=1, tab_color="#6E7781")
-    sheet.add(*[Cell(h, head) for h in history_header(template)])
-    sheet.widths = [9.0, 18, 22, 9, 10, 9, 8] + [16.0] * len(template.history_keys) + [40.0]
+    sheet = SheetLayout(title="History", freeze_rows=1, tab_color="#6E7781", kind="history")
+    titles, aligns = history_titles(template), history_aligns(template)
+    keys = history_header(template)
+    sheet.add(
+        *[
+            Cell(k, replace(head, number_format=shown_as(titles[k]), align=aligns.get(k)))
+            for k in keys
+        ]
+    )
+    sheet.widths = [
+        float(HISTORY_WIDTHS.get(k, 40 if k == HISTORY_EXTRA else max(12, len(titles[k]) + 3)))
+        for k in keys
+    ]
     return sheet
 
 
 def render_ledger(rows: Sequence[Sequence[CellValue]]) -> SheetLayout:
-    sheet = SheetLayout(title="_sheetsync", hidden=True)
+    sheet = SheetLayout(title="_sheetsync", hidden=True, kind="ledger")
     sheet.add(*[Cell(h, Style(bold=True)) for h in LEDGER_HEADER])
     for row in rows:
         sheet.add(*[Cell(v) for v in row])
@@ -292,12 +356,42 @@ def render_table(
     formats: Sequence[str | None],
     tab_color: str | None = None,
 ) -> SheetLayout:
-    """A plain table tab such as ``Team``: bold header, formatted columns."""
-    sheet = SheetLayout(title=title, freeze_rows=1, tab_color=tab_color)
+    """A plain table tab such as ``Team``: bold header, formatted columns, each
+    header aligned as its figures are (numbers right, text and dates left), and
+    columns wide enough for their longest text."""
+    sheet = SheetLayout(title=title, freeze_rows=1, freeze_cols=1, tab_color=tab_color)
+    aligns: list[str | None] = [table_align(f) for f in formats]
+    aligns += [None] * (len(header) - len(aligns))
     head = Style(bold=True, color="#FFFFFF", fill="#0B2545")
-    sheet.add(*[Cell(h, head) for h in header])
+    sheet.add(*[Cell(h, replace(head, align=a)) for h, a in zip(header, aligns, strict=True)])
     for row in rows:
-        sheet.add(*[Cell(v, Style(number_format=f)) for v, f in zip(row, formats, strict=False)])
-    sheet.widths = [max(12.0, len(h) + 4.0) for h in header]
-    sheet.widths[0] = 20.0
+        sheet.add(
+            *[
+                Cell(v, Style(number_format=f, align=a))
+                for v, f, a in zip(row, formats, aligns, strict=False)
+            ]
+        )
+    sheet.widths = [
+        table_width(h, [r[i] if i < len(r) else None for r in rows]) for i, h in enumerate(header)
+    ]
+    sheet.widths[0] = max(sheet.widths[0], 20.0)
     return sheet
+
+
+def table_align(number_format: str | None) -> str:
+    """Right for a number's format, left for text and dates."""
+    if number_format is None or is_date_pattern(number_format):
+        return "left"
+    return "right"
+
+
+def is_date_pattern(code: str) -> bool:
+    bare = "".join(code.split('"')[::2])  # quoted text left out
+    return any(part in bare.lower() for part in ("d", "m", "y")) and "General" not in bare
+
+
+def table_width(header: str, values: Sequence[CellValue]) -> float:
+    """A column wide enough for its header and its longest text (in characters),
+    between 8 and 40."""
+    longest = max((len(v) for v in values if isinstance(v, str)), default=0)
+    return float(min(40, max(8, len(header) + 3, longest + 2)))
