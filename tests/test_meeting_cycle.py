@@ -11,8 +11,6 @@ from email.message import EmailMessage
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from sheetsync import mailing, usecases
 from sheetsync.config import Team, load_config
 from sheetsync.domain.periods import Cadence, MeetingDay, Period, period_of
