@@ -27,13 +27,39 @@ PALETTE = ("#1F77B4", "#D62728", "#2CA02C", "#9467BD", "#FF7F0E", "#17BECF", "#8
 W, H, PAD_L, PAD_R, PAD_T, PAD_B = 640, 240, 56, 12, 12, 36
 
 
+def nice_ticks(top: float, most: int = 5) -> list[float]:
+    """Axis ticks from 0 at round steps (1, 2, 2.5 or 5 times a power of ten), at
+    most ``most`` of them past 0, the last at or above ``top``."""
+    if not math.isfinite(top) or top <= 0:
+        top = 1.0
+    raw = top / most
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    count = math.ceil(top / step - 1e-9)
+    return [round(step * k, 10) for k in range(count + 1)]
+
+
+def tick_label(v: float, percent: bool, step: float) -> str:
+    if percent:
+        return f"{v:.0%}"
+    if step >= 1000 and v:
+        return f"{v / 1000:,.0f}k" if (v / 1000).is_integer() else f"{v / 1000:,.1f}k"
+    return f"{v:g}"
+
+
+DOT = 3.5  # a data point's radius; points that meet are set side by side
+
+
 def line_chart(
     periods: list[str], series: dict[str, list[float | None]], percent: bool = False
 ) -> Markup:
-    """An SVG line chart: one polyline per rep, gaps where a value is missing."""
+    """An SVG line chart: one polyline per rep, gaps where a value is missing, a
+    dot on every value; dots of reps that meet on one value are set side by side
+    so that each rep's colour shows. The axis runs from 0 in round steps."""
     values = [v for vals in series.values() for v in vals if v is not None and math.isfinite(v)]
-    top = max(values, default=1.0) or 1.0
-    top = 1.0 if percent else top * 1.1
+    ticks = [0.0, 0.25, 0.5, 0.75, 1.0] if percent else nice_ticks(max(values, default=1.0))
+    top = ticks[-1] or 1.0
+    step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
     n = max(len(periods) - 1, 1)
 
     def x(i: int) -> float:
@@ -42,47 +68,56 @@ def line_chart(
     def y(v: float) -> float:
         return PAD_T + (H - PAD_T - PAD_B) * (1 - v / top)
 
-    def label(v: float) -> str:
-        if percent:
-            return f"{v:.0%}"
-        return f"{v / 1000:,.0f}k" if top >= 10_000 else f"{v:.1f}"
-
     parts = [f'<svg viewBox="0 0 {W} {H}" width="100%" role="img" style="max-width:{W}px">']
-    for k in range(5):
-        v = top * k / 4
+    for v in ticks:
         parts.append(
             f'<line x1="{PAD_L}" x2="{W - PAD_R}" y1="{y(v):.1f}" y2="{y(v):.1f}" '
             'stroke="#eaeef2"/>'
             f'<text x="{PAD_L - 6}" y="{y(v) + 4:.1f}" font-size="11" text-anchor="end" '
-            f'fill="#57606a">{escape(label(v))}</text>'
+            f'fill="#57606a">{escape(tick_label(v, percent, step))}</text>'
         )
-    step = max(1, len(periods) // 8)
+    every = max(1, len(periods) // 8)
     for i, p in enumerate(periods):
-        if i % step == 0 or i == len(periods) - 1:
+        if i % every == 0 or i == len(periods) - 1:
             anchor = "start" if i == 0 else "end" if i == len(periods) - 1 else "middle"
             parts.append(
                 f'<text x="{x(i):.1f}" y="{H - 12}" font-size="11" text-anchor="{anchor}" '
                 f'fill="#57606a">{escape(p)}</text>'
             )
-    for n_rep, (rep, vals) in enumerate(series.items()):
-        color = PALETTE[n_rep % len(PALETTE)]
+    colors = {rep: PALETTE[k % len(PALETTE)] for k, rep in enumerate(series)}
+    # (period, height in steps of a dot) -> the reps whose dots would overlap there
+    dots: dict[tuple[int, int], list[tuple[str, float]]] = {}
+    for rep, vals in series.items():
         runs: list[list[str]] = [[]]
         for i, val in enumerate(vals):
             if val is None or not math.isfinite(val):
                 runs.append([])
                 continue
             runs[-1].append(f"{x(i):.1f},{y(val):.1f}")
+            dots.setdefault((i, round(y(val) / (2 * DOT))), []).append((rep, y(val)))
         for run in runs:
             if len(run) > 1:
                 parts.append(
-                    f'<polyline fill="none" stroke="{color}" stroke-width="2" '
+                    f'<polyline fill="none" stroke="{colors[rep]}" stroke-width="2" '
                     f'points="{" ".join(run)}"><title>{escape(rep)}</title></polyline>'
                 )
-            elif run:
-                cx, cy = run[0].split(",")
-                parts.append(f'<circle cx="{cx}" cy="{cy}" r="3" fill="{color}"/>')
+    for (i, _), reps in dots.items():
+        for k, (rep, height) in enumerate(reps):
+            dx = (k - (len(reps) - 1) / 2) * (2 * DOT + 1)
+            parts.append(
+                f'<circle cx="{x(i) + dx:.1f}" cy="{height:.1f}" r="{DOT}" fill="{colors[rep]}" '
+                f'stroke="#ffffff" stroke-width="1"><title>{escape(rep)}</title></circle>'
+            )
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def shown_flags(flags: list[str], pushes: int, push_flag: int) -> list[str]:
+    """A deal's flags as the report lists them: "pushed" only from the team's
+    ``push_flag`` on, as the table's Pushed count counts it."""
+    if pushes >= push_flag:
+        return flags
+    return [f for f in flags if not f.startswith("pushed")]
 
 
 @dataclass
@@ -119,6 +154,10 @@ def report(team: Team, today: date, out: Path | None = None, periods: int = 12) 
             ]
         charts.append((title, line_chart(labels, series, percent)))
     legend = [(r.name, PALETTE[i % len(PALETTE)]) for i, r in enumerate(team.reps)]
+    push_flag = team.signals.push_flag
+    flagged = [
+        (d, shown) for d in signals.deals if (shown := shown_flags(d.flags, d.pushes, push_flag))
+    ]
     html = Templates(team.mail.templates, "report").render(
         "report.html.j2",
         team=team,
@@ -128,6 +167,7 @@ def report(team: Team, today: date, out: Path | None = None, periods: int = 12) 
         charts=charts,
         legend=legend,
         signals=signals,
+        flagged=flagged,
         errors=sorted(errors.values()),
         days=lambda v: "–" if v is None else f"{v:.0f} days",
     )
