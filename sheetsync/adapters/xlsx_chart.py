@@ -22,6 +22,10 @@ CHART_REL = REL + "/chart"
 EMU_PER_CM = 360_000
 
 
+SERIES_COLORS = ("1F77B4", "AEC7E8", "2CA02C", "98DF8A")
+LINE_COLOR = "D62728"
+
+
 class _Titled:
     """What openpyxl's ``Reference`` needs of a worksheet: its title."""
 
@@ -41,6 +45,11 @@ def chart_xml(title: str, spec: Chart) -> bytes:
         bars.add_data(ref, titles_from_data=True)
     cats = Reference(ws, min_col=spec.categories, min_row=first + 1, max_row=last)
     bars.set_categories(cats)
+    # colours named: a workbook without a theme part (sheetsync's own) left
+    # LibreOffice nothing to colour the bars with, and it drew none
+    for series, color in zip(bars.series, SERIES_COLORS, strict=False):
+        series.graphicalProperties.solidFill = color
+        series.graphicalProperties.line.solidFill = color
     if spec.line is not None:
         line = LineChart()
         ref = Reference(ws, min_col=spec.line, min_row=first, max_row=last)
@@ -48,6 +57,10 @@ def chart_xml(title: str, spec: Chart) -> bytes:
         line.y_axis.axId = 200
         line.y_axis.title = spec.right_title
         line.y_axis.crosses = "max"
+        for series in line.series:
+            series.graphicalProperties.line.solidFill = LINE_COLOR
+            series.graphicalProperties.line.width = 28575  # 2.25 pt, in EMU
+            series.smooth = False  # a rep to the next is no curve
         bars += line
     return b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + bytes(
         tostring(bars._write())

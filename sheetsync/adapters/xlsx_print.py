@@ -1,6 +1,6 @@
 """How sheetsync's tabs print: landscape, at a scale that keeps 10 pt text at 9 pt
-or more, across as many pages as the columns need, with the title rows (and the
-frozen columns) repeated on every page.
+or more, across as many pages as the columns need, with the title rows
+repeated on every page.
 
 A tab that is wider than a page is not shrunk onto one (``fitToWidth=1`` printed a
 rep page at about 3.6 pt and History smaller still): the scale is the largest, up
@@ -64,11 +64,11 @@ def page_elements(layout: SheetLayout) -> list[Element]:
 
 
 def print_titles(pkg: Package, layout: SheetLayout) -> None:
-    """Repeat the tab's frozen rows, and a table's frozen columns (the Team tab's
-    rep), on every printed page (its ``_xlnm.Print_Titles``, replacing one it
-    had); a rep page's frozen column is its ids, which need no repeating."""
-    title, rows = layout.title, layout.freeze_rows
-    cols = 0 if layout.kind == "page" else layout.freeze_cols
+    """Repeat the tab's frozen rows (its title or header row) on every printed page
+    (its ``_xlnm.Print_Titles``, replacing one it had). Columns are not repeated:
+    LibreOffice repeats the part of a chart that lies over them too (the Team
+    tab's)."""
+    title, rows, cols = layout.title, layout.freeze_rows, 0
     sheets = [s.title for s in pkg.sheets()]
     if title not in sheets or not (rows or cols):
         return
