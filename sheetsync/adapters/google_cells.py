@@ -47,8 +47,9 @@ def color(hex_color: str) -> Json:
 
 
 def number_format(pattern: str) -> Json:
-    if pattern.startswith(";;;"):  # text shown another way (History's titles)
-        return {"type": "TEXT", "pattern": pattern}
+    if pattern.startswith(";;;"):  # text shown another way (History's titles): a
+        # custom format, which Google files under NUMBER; its fourth part is text's
+        return {"type": "NUMBER", "pattern": pattern}
     lowered = pattern.lower().replace('"', "")
     is_date = any(part in lowered for part in ("yy", "mmm", "d ", "dd"))
     return {"type": "DATE" if is_date else "NUMBER", "pattern": pattern}
