@@ -3,9 +3,11 @@ The only place where errors become an ``Error: ...`` line and an exit code."""
 
 from __future__ import annotations
 
+import calendar
 import functools
 import json
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date, datetime
@@ -18,6 +20,8 @@ import click
 from sheetsync import __version__, mailing, usecases
 from sheetsync.config import Config, Team, load_config
 from sheetsync.errors import SheetsyncError
+from sheetsync.wording import plural
+from sheetsync.workbook_path import missing_workbook
 
 EXIT_ERROR = 1
 EXIT_PARTIAL = 3  # some reps' tabs could not be processed; the others were
@@ -56,13 +60,39 @@ class Ctx:
                 click.echo(f"Warning: {warning}", err=True)
         return self._config
 
-    def today(self, team: Team) -> date:
+    def teams(self, name: str | None) -> tuple[Team, ...]:
+        """The teams a command works on, each with a workbook that exists (a local
+        path that names no file is one line saying so, before anything is read)."""
+        teams = self.config.select(name)
+        for team in teams:
+            problem = missing_workbook(self.config, team)
+            if problem is not None:
+                raise SheetsyncError(problem)
+        return teams
+
+    def today(self, team: Team | None = None) -> date:
         if self.today_text:
-            try:
-                return date.fromisoformat(self.today_text)
-            except ValueError:
-                raise SheetsyncError(f"--today '{self.today_text}' is not YYYY-MM-DD") from None
+            return parse_today(self.today_text)
+        if team is None:
+            return date.today()
         return datetime.now(ZoneInfo(team.timezone)).date()
+
+
+def parse_today(text: str) -> date:
+    """``--today``: a date written YYYY-MM-DD that is on the calendar."""
+    m = re.fullmatch(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*", text)
+    if m is None:
+        raise SheetsyncError(
+            f"--today '{text}' is not a date written YYYY-MM-DD (for example 2026-11-27)"
+        )
+    y, mo, d = (int(g) for g in m.groups())
+    if not 1 <= mo <= 12:
+        raise SheetsyncError(f"--today '{text}' is not a calendar date: there is no month {mo}")
+    days = calendar.monthrange(y, mo)[1] if y >= 1 else 31
+    if y < 1 or not 1 <= d <= days:
+        why = f"{calendar.month_name[mo]} {y} has {days} days" if y >= 1 else "there is no year 0"
+        raise SheetsyncError(f"--today '{text}' is not a calendar date: {why}")
+    return date(y, mo, d)
 
 
 @click.group()
@@ -149,7 +179,7 @@ def init(obj: Ctx, team_name: str | None, share: bool, notify: bool) -> None:
 def rollover(obj: Ctx, team_name: str | None, period: str | None, dry_run: bool) -> None:
     """Start the new period on every rep page: carry open items, archive the rest."""
     partial = False
-    for team in obj.config.select(team_name):
+    for team in obj.teams(team_name):
         res = usecases.rollover(team, obj.today(team), period, dry_run)
         verb = "would roll" if dry_run else "rolled"
         for r in res.reps:
@@ -199,7 +229,7 @@ def _money(value: float) -> str:
 @boundary
 def status(obj: Ctx, team_name: str | None, as_json: bool) -> None:
     """Per rep: period, meeting date, open deals and pipeline, open actions, carried items."""
-    results = [usecases.status(t, obj.today(t)) for t in obj.config.select(team_name)]
+    results = [usecases.status(t, obj.today(t)) for t in obj.teams(team_name)]
     partial = any(r.error for res in results for r in res.reps)
     if as_json:
         data = [asdict(res) for res in results]
@@ -247,7 +277,7 @@ def status(obj: Ctx, team_name: str | None, as_json: bool) -> None:
 def refresh(obj: Ctx, team_name: str | None) -> None:
     """Recompute the deal-health signals and rewrite the Team tab."""
     partial = False
-    for team in obj.config.select(team_name):
+    for team in obj.teams(team_name):
         res = usecases.refresh(team, obj.today(team))
         for s in res.reps:
             if s.error:
@@ -282,13 +312,14 @@ def report(obj: Ctx, team_name: str | None, out: Path | None, periods: int) -> N
     """Write a standalone HTML team report with trend charts, for the manager."""
     from sheetsync.report import report as make_report
 
-    teams = obj.config.select(team_name)
+    teams = obj.teams(team_name)
     if out is not None and len(teams) > 1:
         raise SheetsyncError("report --out: the config has several teams; pick one with --team")
     for team in teams:
         res = make_report(team, obj.today(team), out, periods)
         click.echo(
-            f"{team.name}: report of {res.reps} reps over {res.periods} periods in {res.path}"
+            f"{team.name}: report of {plural(res.reps, 'rep')} over "
+            f"{plural(res.periods, 'period')} in {res.path}"
         )
 
 
@@ -302,7 +333,7 @@ def import_(obj: Ctx, csv_file: Path, team_name: str | None, dry_run: bool) -> N
     """Update the deal rows from a CRM report export (Salesforce, HubSpot or mapped)."""
     from sheetsync.crm_import import CsvProblems, import_deals
 
-    teams = obj.config.select(team_name)
+    teams = obj.teams(team_name)
     if len(teams) > 1:
         raise SheetsyncError("import: the config has several teams; pick one with --team")
     team = teams[0]
@@ -374,7 +405,7 @@ def recap(
     resend: bool,
 ) -> None:
     """Email each rep the recap of a meeting that was held and not yet recapped."""
-    teams = obj.config.select(team_name)
+    teams = obj.teams(team_name)
     results = [mailing.recap(t, obj.today(t), rep_name, period, dry_run, resend) for t in teams]
     _report(results, dry_run)
 
@@ -398,7 +429,7 @@ def agenda(
     resend: bool,
 ) -> None:
     """Before each rep's next meeting, email the agenda and a calendar invitation."""
-    teams = obj.config.select(team_name)
+    teams = obj.teams(team_name)
     results = [
         mailing.agenda(t, obj.today(t), days_before, rep_name, dry_run, resend) for t in teams
     ]
@@ -412,8 +443,19 @@ def agenda(
 def check(obj: Ctx, team_name: str | None) -> None:
     """Check the config, the credentials and access, and every tab of the workbook."""
     healthy = True
-    for team in obj.config.select(team_name):
-        res = usecases.check(team)
+    for team in obj.teams(team_name):
+        # a rep whose address cannot be mailed: one line each, naming the config line
+        unmailable = [
+            (rep.name, f"{rep.email_error}; no recap or agenda can go to them until it is fixed")
+            for rep in team.reps
+            if rep.email_error
+        ]
+        try:
+            res = usecases.check(team)
+        except SheetsyncError:
+            for name, why in unmailable:  # said even when the workbook cannot be read
+                click.echo(f"Error: {team.name} / {name}: {why}", err=True)
+            raise
         who = f" as {res.account}" if res.account else ""
         click.echo(f"{res.team}: '{res.title}' {res.location}{who}")
         width = max(len(t.tab) for t in res.tabs)
@@ -422,7 +464,9 @@ def check(obj: Ctx, team_name: str | None) -> None:
         for p in res.people:
             name = p.email or "people"
             click.echo(f"  {'access':8} {name}  {p.detail}")
-        healthy = healthy and res.healthy
+        for name, why in unmailable:
+            click.echo(f"  {'no mail':8} {name}  {why}")
+        healthy = healthy and res.healthy and not unmailable
     if not healthy:
         raise SystemExit(EXIT_PARTIAL)
 
@@ -435,12 +479,11 @@ def demo(obj: Ctx, directory: Path) -> None:
     """Build a realistic team in DIRECTORY: a workbook with two periods of history."""
     from sheetsync.demo import build_demo
 
-    today = date.fromisoformat(obj.today_text) if obj.today_text else date.today()
-    res = build_demo(directory, today)
-    click.echo(f"Demo team '{res.team}' with {res.reps} reps, rolled {res.periods}")
+    res = build_demo(directory, obj.today())
+    click.echo(f"Demo team '{res.team}' with {plural(res.reps, 'rep')}, rolled {res.periods}")
     click.echo(f"  workbook: {res.workbook}")
     click.echo(f"  config:   {res.config}")
-    click.echo(f"  History:  {res.history_rows} rows")
+    click.echo(f"  History:  {plural(res.history_rows, 'row')}")
     click.echo(f"  outbox:   {res.messages} recaps and agendas in {res.outbox}")
     click.echo(f"Try: sheetsync --config {res.config} status")
 

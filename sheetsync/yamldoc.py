@@ -51,14 +51,59 @@ def _convert(node: yaml.Node, path: Path_, lines: dict[Path_, int], source: str)
     return yaml.safe_load(yaml.serialize(node))
 
 
+def _at(mark: Any) -> str:
+    return f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
+
+
+def syntax_error(exc: yaml.YAMLError, text: str, source: str) -> str:
+    """PyYAML's error (several lines of parser words) as one line: ``file:line:column``
+    where the fix goes, what is wrong in plain words, and what to do."""
+    if isinstance(exc, yaml.reader.ReaderError):
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1])
+        return (
+            f"{source}:{line}:{column}: a control character (U+{char:04X}) YAML does not "
+            "allow; delete it"
+        )
+    problem = str(getattr(exc, "problem", None) or "")
+    context = str(getattr(exc, "context", None) or "")
+    mark = getattr(exc, "problem_mark", None)
+    opened = getattr(exc, "context_mark", None)
+    words: str | None = None
+    if "flow mapping" in context and opened is not None:
+        mark, words = opened, "this '{' is never closed: end the item with '}'"
+    elif "flow sequence" in context and opened is not None:
+        mark, words = opened, "this '[' is never closed: end the list with ']'"
+    elif "quoted scalar" in context and opened is not None:
+        mark, words = opened, "this quote is never closed: end the text with the same quote"
+    elif "'\\t'" in problem:
+        words = "a tab used to indent; YAML indents with spaces only"
+    elif "that cannot start any token" in problem:
+        start = problem.split("'")[1] if problem.count("'") >= 2 else "this character"
+        words = f"a value cannot start with {start!r}: put the value in quotes"
+    elif problem == "mapping values are not allowed here":
+        words = (
+            "a ':' where a value was expected: put text that holds ': ' in quotes, or "
+            "check the indentation of this line"
+        )
+    elif "could not find expected ':'" in problem:
+        mark = opened or mark  # the line that lacks it, not the one after
+        words = "a line without 'key: value' among keys: add the ':' or fix its indentation"
+    elif problem.startswith(("expected <block end>", "did not find expected")):
+        words = "this line's indentation does not match the lines above it: line it up with spaces"
+    elif problem.startswith("found undefined alias"):
+        words = f"{problem.removeprefix('found ')} (a '*name' needs an '&name' above it)"
+    if words is None:
+        words = "; ".join(x for x in (problem, context) if x) or "not valid YAML"
+    return f"{source}{_at(mark)}: {words}"
+
+
 def parse_yaml(text: str, source: str) -> YamlDoc:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise ConfigError(f"{source}{line}: {problem}") from None
+        raise ConfigError(syntax_error(exc, text, source)) from None
     lines: dict[Path_, int] = {}
     data = _convert(node, (), lines, source) if node is not None else None
     return YamlDoc(data, source, lines, text)

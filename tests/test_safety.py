@@ -106,6 +106,7 @@ def test_ctrl_c_is_one_line_and_exit_130(tmp_path: Path, monkeypatch: pytest.Mon
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
+    assert run(config, "init").exit_code == 0  # a workbook to roll
     monkeypatch.setattr(usecases, "rollover", interrupted)
     res = run(config, "rollover")
     assert res.exit_code == 130

@@ -1,0 +1,127 @@
+"""Messages about what a person typed (issue 14): each says what is wrong in their
+terms, where, and what to do; one line, a failing exit, nothing written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sheetsync.errors import ConfigError
+from sheetsync.wording import plural
+from sheetsync.yamldoc import parse_yaml
+from tests.conftest import CONFIG
+from tests.test_cli import run
+
+
+def one_error(output: str) -> str:
+    (line,) = [ln for ln in output.splitlines() if ln.startswith("Error:")]
+    return line
+
+
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [
+        ("2027-02-31", "is not a calendar date: February 2027 has 28 days"),
+        ("2028-02-30", "is not a calendar date: February 2028 has 29 days"),
+        ("2026-13-01", "is not a calendar date: there is no month 13"),
+        ("31/12/2026", "is not a date written YYYY-MM-DD (for example 2026-11-27)"),
+    ],
+)
+def test_today_that_is_not_on_the_calendar_says_why(
+    config_file: Path, typed: str, says: str
+) -> None:
+    res = run(config_file, "init", today=typed)
+    assert res.exit_code == 1
+    assert one_error(res.output) == f"Error: --today '{typed}' {says}"
+    assert not (config_file.parent / "team.xlsx").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("a:\n  - {name: x, email: y\n", "config.yaml:2:5: this '{' is never closed"),
+        ("a: [1, 2\nb: 3\n", "config.yaml:1:4: this '[' is never closed: end the list with ']'"),
+        ("a:\n\tb: 1\n", "config.yaml:2:1: a tab used to indent; YAML indents with spaces only"),
+        ("a: b: c\n", "config.yaml:1:5: a ':' where a value was expected: put text that holds"),
+        ("a: 'abc\nb: 2\n", "config.yaml:1:4: this quote is never closed"),
+        ("a:\n  b: 1\n c: 2\n", "config.yaml:3:2: this line's indentation does not match"),
+        ("a:\n  b: 1\n  c\n  d: 2\n", "config.yaml:3:3: a line without 'key: value' among keys"),
+        ("a: @x\n", "config.yaml:1:4: a value cannot start with '@': put the value in quotes"),
+        ("a: *x\n", "config.yaml:1:4: undefined alias 'x' (a '*name' needs an '&name' above it)"),
+        ("a: b\x07\n", "config.yaml:1:5: a control character (U+0007) YAML does not allow"),
+    ],
+)
+def test_a_yaml_syntax_error_is_one_line_with_line_column_and_plain_words(
+    text: str, says: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_yaml(text, "config.yaml")
+    message = str(caught.value)
+    assert message.startswith(says) and "\n" not in message
+    for parser_words in ("while parsing", "while scanning", "<block", "<stream"):
+        assert parser_words not in message
+
+
+def test_a_mistyped_workbook_path_names_the_workbook_beside_it(config_file: Path) -> None:
+    assert run(config_file, "init").exit_code == 0
+    folder = config_file.parent
+    (folder / "~$Team_old.xlsx").write_bytes(b"x")  # Excel's owner file: never suggested
+    config_file.write_text(CONFIG.replace("path: team.xlsx", "path: Team.xlsx"))
+    for command in ("status", "check", "rollover"):
+        res = run(config_file, command, today="2026-11-02")
+        assert res.exit_code == 1, res.output
+        assert one_error(res.output) == (
+            f"Error: {config_file}:7: workbook Team.xlsx does not exist; did you mean "
+            "team.xlsx? Fix the path there (sheetsync init would make a new, empty "
+            "workbook instead)"
+        )
+    assert sorted(p.name for p in folder.glob("*.xlsx")) == ["team.xlsx", "~$Team_old.xlsx"]
+
+
+def test_a_workbook_path_with_nothing_like_it_suggests_init_to_create_one(
+    config_file: Path,
+) -> None:
+    config_file.write_text(CONFIG.replace("path: team.xlsx", "path: pipeline.xlsx"))
+    res = run(config_file, "rollover", today="2026-11-02")
+    assert one_error(res.output) == (
+        f"Error: {config_file}:7: workbook pipeline.xlsx does not exist; if the team's "
+        "workbook is elsewhere, fix the path there, or run sheetsync init to create a new one"
+    )
+    config_file.write_text(CONFIG.replace("path: team.xlsx", "path: Sales/team.xlsx"))
+    res = run(config_file, "status", today="2026-11-02")
+    assert res.exit_code == 1
+    assert "workbook Sales/team.xlsx: the folder Sales does not exist" in one_error(res.output)
+    assert list(config_file.parent.glob("*.xlsx")) == []
+
+
+def test_check_names_every_rep_whose_address_cannot_be_mailed(config_file: Path) -> None:
+    reps = (
+        "      - {name: Alice Chen, email: alice@example.com, quota: 100000}\n"
+        "      - {name: Bob Stone, email: bob@example.com, tab: Bob}\n"
+    )
+    assert reps in CONFIG
+    bad = (
+        "      - {name: Ann Lee, email: ann..lee@x.com}\n"
+        "      - {name: Zoë Roy, email: zoë@x.com}\n"
+        "      - {name: Cy Dee, email: '@example..com'}\n"
+    )
+    config_file.write_text(CONFIG.replace(reps, reps + bad))
+    assert run(config_file, "init").exit_code == 0
+    res = run(config_file, "check")
+    assert res.exit_code == 3, res.output
+    lines = [ln for ln in res.output.splitlines() if ln.lstrip().startswith("no mail")]
+    assert len(lines) == 2, res.output  # zoë@x.com is a valid (internationalised) address
+    assert lines[0].split()[2:5] == ["Ann", "Lee", f"{config_file}:11:"]
+    assert "'ann..lee@x.com' is not an email address: " in lines[0]
+    assert lines[1].split()[2:5] == ["Cy", "Dee", f"{config_file}:13:"]
+    assert "'@example..com' is not an email address: " in lines[1]
+    assert all(ln.endswith("no recap or agenda can go to them until it is fixed") for ln in lines)
+
+
+def test_counts_are_singular_or_plural() -> None:
+    assert plural(1, "warning") == "1 warning"
+    assert plural(2, "warning") == "2 warnings"
+    assert plural(0, "rep") == "0 reps"
+    assert plural(1, "person", "people") == "1 person"
+    assert plural(3, "person", "people") == "3 people"
