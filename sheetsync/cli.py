@@ -10,7 +10,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -77,13 +77,30 @@ class Ctx:
             return date.today()
         return datetime.now(ZoneInfo(team.timezone)).date()
 
+    def now(self, team: Team) -> datetime | None:
+        """The time in the team's zone, to tell whether a meeting is over: the
+        clock's, or ``--today``'s when it has one (``2026-11-27T09:00``); None when
+        ``--today`` names a whole day (back-filling: that day is taken as over)."""
+        if not self.today_text:
+            return datetime.now(ZoneInfo(team.timezone))
+        day = parse_today(self.today_text)
+        m = _CLOCK.search(self.today_text)
+        if m is None:
+            return None
+        return datetime.combine(day, time(int(m[1]), int(m[2])), ZoneInfo(team.timezone))
+
+
+_CLOCK = re.compile(r"[T ]([01]?\d|2[0-3]):([0-5]\d)\s*$")
+
 
 def parse_today(text: str) -> date:
-    """``--today``: a date written YYYY-MM-DD that is on the calendar."""
-    m = re.fullmatch(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*", text)
-    if m is None:
+    """``--today``: a date written YYYY-MM-DD that is on the calendar, optionally
+    with a time (``2026-11-27T09:00``)."""
+    m = re.fullmatch(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2})?\s*", text)
+    if m is None or (re.search(r"[T ]", text.strip()) and not _CLOCK.search(text)):
         raise SheetsyncError(
-            f"--today '{text}' is not a date written YYYY-MM-DD (for example 2026-11-27)"
+            f"--today '{text}' is not a date written YYYY-MM-DD (for example 2026-11-27), "
+            "or a date and time like 2026-11-27T09:00"
         )
     y, mo, d = (int(g) for g in m.groups())
     if not 1 <= mo <= 12:
@@ -106,7 +123,11 @@ def parse_today(text: str) -> date:
     show_default=True,
     help="The config file (or $SHEETSYNC_CONFIG).",
 )
-@click.option("--today", metavar="YYYY-MM-DD", help="Act as if today were this date.")
+@click.option(
+    "--today",
+    metavar="YYYY-MM-DD[THH:MM]",
+    help="Act as if today were this date (a whole day, over), or this time.",
+)
 @click.option(
     "-v", "--verbose", is_flag=True, help="Say each request, file write and mail hand-over."
 )
@@ -180,7 +201,7 @@ def rollover(obj: Ctx, team_name: str | None, period: str | None, dry_run: bool)
     """Start the new period on every rep page: carry open items, archive the rest."""
     partial = False
     for team in obj.teams(team_name):
-        res = usecases.rollover(team, obj.today(team), period, dry_run)
+        res = usecases.rollover(team, obj.today(team), period, dry_run, obj.now(team))
         verb = "would roll" if dry_run else "rolled"
         for r in res.reps:
             for warning in r.warnings:
@@ -206,6 +227,11 @@ def rollover(obj: Ctx, team_name: str | None, period: str | None, dry_run: bool)
                             click.echo(f"    {label:8} {item}")
             elif r.action == "created":
                 click.echo(f"{team.name} / {r.rep}: new page for {r.to_period}")
+            elif r.action == "waiting":
+                click.echo(
+                    f"{team.name} / {r.rep}: waits for its meeting on {r.waits_for}; "
+                    f"the {r.from_period} page rolls after it"
+                )
             elif r.action == "mended":
                 click.echo(f"{team.name} / {r.rep}: up to date ({r.from_period}), Period put back")
             else:
@@ -355,7 +381,11 @@ def import_(obj: Ctx, csv_file: Path, team_name: str | None, dry_run: bool) -> N
             click.echo(f"    update  {label}")
         for label in add:
             click.echo(f"    add     {label}")
-    if not res.updated and not res.added:
+    for line in res.notes:  # typed deals matched, owners changed, rows left out
+        click.echo(f"{team.name}: {line}")
+    for warning in res.warnings:  # amounts kept as typed, by CSV row and column
+        click.echo(f"Warning: {warning}", err=True)
+    if not res.updated and not res.added and not res.notes:
         click.echo(f"{team.name}: nothing to change; the pages match {csv_file.name}")
     elif dry_run:
         click.echo(f"{team.name}: dry run, nothing written")
@@ -406,7 +436,9 @@ def recap(
 ) -> None:
     """Email each rep the recap of a meeting that was held and not yet recapped."""
     teams = obj.teams(team_name)
-    results = [mailing.recap(t, obj.today(t), rep_name, period, dry_run, resend) for t in teams]
+    results = [
+        mailing.recap(t, obj.today(t), rep_name, period, dry_run, resend, obj.now(t)) for t in teams
+    ]
     _report(results, dry_run)
 
 
@@ -431,7 +463,8 @@ def agenda(
     """Before each rep's next meeting, email the agenda and a calendar invitation."""
     teams = obj.teams(team_name)
     results = [
-        mailing.agenda(t, obj.today(t), days_before, rep_name, dry_run, resend) for t in teams
+        mailing.agenda(t, obj.today(t), days_before, rep_name, dry_run, resend, obj.now(t))
+        for t in teams
     ]
     _report(results, dry_run)
 

@@ -34,7 +34,14 @@ def header_text(value: str) -> str:
 
 
 def address(person: Person | Rep) -> Address:
-    return Address(display_name=header_text(person.name), addr_spec=person.email)
+    return mailbox(person.name, person.email)
+
+
+def mailbox(name: str, email: str) -> Address:
+    """An address header value. Built from its parts: ``addr_spec`` refuses a
+    non-ASCII local part (``zoë@example.com``), which RFC 6531 allows."""
+    local, _, domain = email.rpartition("@")
+    return Address(display_name=header_text(name), username=local, domain=domain)
 
 
 class Templates:
@@ -91,7 +98,7 @@ class Outgoing:
 def _message(team: Team, rep: Rep, subject: str, text: str, html: str) -> EmailMessage:
     msg = EmailMessage()
     sender = team.mail.sender or team.manager.email
-    msg["From"] = Address(display_name=header_text(team.manager.name), addr_spec=sender)
+    msg["From"] = mailbox(team.manager.name, sender)
     msg["To"] = address(rep)
     msg["Cc"] = address(team.manager)
     msg["Reply-To"] = address(team.manager)

@@ -47,6 +47,7 @@ from sheetsync.tab_records import (
 from sheetsync.team_view import history_table, recaps_sent, team_signals, team_tab
 from sheetsync.template_records import known_columns
 from sheetsync.template_records import record_rows as template_rows
+from sheetsync.wording import plural
 
 
 def now_text() -> str:
@@ -748,7 +749,7 @@ def check(team: Team) -> CheckResult:
                 add(rep.tab, "error", errors[rep.name])
             elif rep.name in pages:
                 page = pages[rep.name]
-                note = f"; {len(page.warnings)} warnings" if page.warnings else ""
+                note = f"; {plural(len(page.warnings), 'warning')}" if page.warnings else ""
                 changes = template_changes(team, page, snap.grids.get("History", []))
                 if rep.tab in snap.renamed:
                     changes.append(
@@ -816,7 +817,8 @@ def _people_checks(people: dict[str, str], access: Access) -> list[PersonCheck]:
             out.append(PersonCheck(email, who, "no access", detail))
     if not out:
         n = len(people)
-        out.append(PersonCheck("", "", "ok", f"all {n} people of the team may edit it"))
+        who = "the one person" if n == 1 else f"all {n} people"
+        out.append(PersonCheck("", "", "ok", f"{who} of the team may edit it"))
     return out
 
 

@@ -37,6 +37,7 @@ def test_verbose_says_each_request_and_hand_over_and_no_secret(
         with google(tmp_path) as g:
             run(g.config, "init")
             with_work(g)
+            g.type_row("Bob", "#wins", ["First logo"])  # a blank page gets no recap
             use_smtp(g.config, server)
             g.fake.fail(len(g.fake.calls) + 1, 429, '{"error": {"code": 429}}')
             out, _ = raw(g.config, "--verbose", "recap")

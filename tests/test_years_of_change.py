@@ -43,7 +43,10 @@ def test_a_cadence_change_keeps_historys_periods_and_starts_the_new_cadence(
     )
     res = run(b.config, "status", today="2026-11-24")
     assert res.exit_code == 0 and "2026-11" in res.output, res.output
+    # November's meeting (Friday 27th) is still ahead: the page waits for it (issue 14)
     res = run(b.config, "rollover", today="2026-11-24")
+    assert res.exit_code == 0 and f"{TAB}: waits for its meeting on Friday 27" in res.output
+    res = run(b.config, "rollover", today="2026-11-28")
     assert res.exit_code == 0, res.output
     assert f"{TAB}: rolled 2026-11 -> 2026-W48" in res.output
     rows = by_name(b.cells("History"))
@@ -55,7 +58,7 @@ def test_a_cadence_change_keeps_historys_periods_and_starts_the_new_cadence(
     # the signals still see the push made in the monthly periods
     assert "pushed 1×" in str(b.cells(TAB)[b.find(TAB, "Globex") - 1])
 
-    again = run(b.config, "rollover", today="2026-11-25")
+    again = run(b.config, "rollover", today="2026-11-29")
     assert "nothing to do" in again.output, again.output
     res = run(b.config, "rollover", today="2026-12-01")
     assert f"{TAB}: rolled 2026-W48 -> 2026-W49" in res.output, res.output
