@@ -54,6 +54,7 @@ teams:
     cadence: monthly
     meeting_day: last friday
     timezone: America/Los_Angeles
+    holidays: US                     # December's last Friday is Christmas Day: the 24th
     workbook: {{type: xlsx, path: team.xlsx}}
     reps:
 {reps}

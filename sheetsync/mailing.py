@@ -398,9 +398,9 @@ def recap(
         if target is None and closed and not this_held and not _sent_for(ctx, rep, closed):
             out += _closed_recap(ctx, rep, closed)
         if not isinstance(meeting, date):
-            out.append(Skip("meeting not held yet (no meeting date on the page)", label))
+            out.append(Skip("no meeting date on the page", label))
         elif target is None and not ctx.held(meeting):
-            out.append(Skip(f"meeting not held yet ({when_words(team, meeting)})", label))
+            out.append(Skip(f"waits for the meeting to end: {when_words(team, meeting)}", label))
         elif team.mail.approval and target is None and page.header.get("send_recap") is not True:
             out.append(Skip("waiting for the manager to tick 'Send recap'", label))
         else:

@@ -94,7 +94,7 @@ def test_a_recap_goes_once_the_meeting_is_over_in_the_teams_time_zone(tmp_path: 
         res = mailing.recap(team, date(2026, 11, 27), now=at(day, hour, minute))
         got = statuses(res)[("Alice Chen", "2026-11")]
         assert got.startswith(
-            "skipped: meeting not held yet (Friday 27 November 2026, 10:00 to 10:45"
+            "skipped: waits for the meeting to end: Friday 27 November 2026, 10:00 to 10:45"
         )
     assert not outbox(tmp_path)
     res = mailing.recap(team, date(2026, 11, 27), now=at(day, 10, 45))
@@ -127,7 +127,7 @@ def test_the_closed_periods_recap_still_goes_after_rollover(tmp_path: Path) -> N
     res = mailing.recap(team, date(2026, 12, 2), now=at("2026-12-02", 7))
     got = statuses(res)
     assert ("Alice Chen", "2026-11") not in got
-    assert got[("Alice Chen", "2026-12")].startswith("skipped: meeting not held yet")
+    assert got[("Alice Chen", "2026-12")].startswith("skipped: waits for the meeting to end")
     assert got[("Bob Stone", "2026-11")] == "skipped: nothing on the page for 2026-11: no recap"
 
 
