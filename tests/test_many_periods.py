@@ -8,8 +8,8 @@ checked against a model of what the people typed:
 - the new page holds exactly the items that stay, each once, and a missed period
   is skipped (no empty page in between);
 - a second rollover changes nothing;
-- no recap is sent twice for a rep and period, each held meeting gets one, and
-  the ledger matches the outbox;
+- no recap is sent twice for a rep and period, each held meeting whose page has
+  something on it gets one, and the ledger matches the outbox;
 - what people put on a page beyond sheetsync's cells stays with its row while
   the row is on the page, and is in History's ``extra`` when it leaves: a value
   in their own column, a note on a cell, a remark typed to the right of a row,
@@ -337,7 +337,13 @@ def live(b: Backend, plan: list[Any]) -> None:
         for _ in range(recaps):
             res = run(b.config, "recap", today=end.isoformat())
             assert res.exit_code == 0, res.output
-            held |= {(rep, m.period) for rep in REPS}  # the page's meeting was this month or before
+            # the page's meeting was this month or before; a page with nothing on it
+            # (no row but actions done or dropped, which a recap leaves out) gets none
+            held |= {
+                (rep, m.period)
+                for rep in REPS
+                if any(not (i.section == "actions" and i.closed) for i in m.items[rep])
+            }
             check_recaps(b, held)
             RUNS["recaps"] += 1
             RUNS["steps"] += 1

@@ -25,7 +25,16 @@ def one_error(output: str) -> str:
         ("2027-02-31", "is not a calendar date: February 2027 has 28 days"),
         ("2028-02-30", "is not a calendar date: February 2028 has 29 days"),
         ("2026-13-01", "is not a calendar date: there is no month 13"),
-        ("31/12/2026", "is not a date written YYYY-MM-DD (for example 2026-11-27)"),
+        (
+            "31/12/2026",
+            "is not a date written YYYY-MM-DD (for example 2026-11-27), "
+            "or a date and time like 2026-11-27T09:00",
+        ),
+        (
+            "2026-11-27T25:00",
+            "is not a date written YYYY-MM-DD (for example 2026-11-27), "
+            "or a date and time like 2026-11-27T09:00",
+        ),
     ],
 )
 def test_today_that_is_not_on_the_calendar_says_why(
