@@ -72,7 +72,7 @@ class Ctx:
 
     def today(self, team: Team | None = None) -> date:
         if self.today_text:
-            return parse_today(self.today_text)
+            return parse_today(self.today_text)[0]
         if team is None:
             return date.today()
         return datetime.now(ZoneInfo(team.timezone)).date()
@@ -83,33 +83,31 @@ class Ctx:
         ``--today`` names a whole day (back-filling: that day is taken as over)."""
         if not self.today_text:
             return datetime.now(ZoneInfo(team.timezone))
-        day = parse_today(self.today_text)
-        m = _CLOCK.search(self.today_text)
-        if m is None:
-            return None
-        return datetime.combine(day, time(int(m[1]), int(m[2])), ZoneInfo(team.timezone))
+        day, clock = parse_today(self.today_text)
+        return None if clock is None else datetime.combine(day, clock, ZoneInfo(team.timezone))
 
 
-_CLOCK = re.compile(r"[T ]([01]?\d|2[0-3]):([0-5]\d)\s*$")
+_TODAY = re.compile(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]([01]?\d|2[0-3]):([0-5]\d))?\s*")
 
 
-def parse_today(text: str) -> date:
-    """``--today``: a date written YYYY-MM-DD that is on the calendar, optionally
-    with a time (``2026-11-27T09:00``)."""
-    m = re.fullmatch(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2})?\s*", text)
-    if m is None or (re.search(r"[T ]", text.strip()) and not _CLOCK.search(text)):
+def parse_today(text: str) -> tuple[date, time | None]:
+    """``--today``: a date written YYYY-MM-DD that is on the calendar, and the
+    time when one follows (``2026-11-27T09:00``)."""
+    m = _TODAY.fullmatch(text)
+    if m is None:
         raise SheetsyncError(
             f"--today '{text}' is not a date written YYYY-MM-DD (for example 2026-11-27), "
             "or a date and time like 2026-11-27T09:00"
         )
-    y, mo, d = (int(g) for g in m.groups())
+    y, mo, d = (int(g) for g in m.groups()[:3])
     if not 1 <= mo <= 12:
         raise SheetsyncError(f"--today '{text}' is not a calendar date: there is no month {mo}")
     days = calendar.monthrange(y, mo)[1] if y >= 1 else 31
     if y < 1 or not 1 <= d <= days:
         why = f"{calendar.month_name[mo]} {y} has {days} days" if y >= 1 else "there is no year 0"
         raise SheetsyncError(f"--today '{text}' is not a calendar date: {why}")
-    return date(y, mo, d)
+    clock = time(int(m[4]), int(m[5])) if m[4] is not None else None
+    return date(y, mo, d), clock
 
 
 @click.group()

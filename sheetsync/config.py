@@ -204,14 +204,15 @@ class Team:
         """The period's meeting day, moved off a public holiday of the team's."""
         return self.meeting_day.date_in(period, self.holidays.closed if self.holidays else None)
 
-    def meeting_moved(self, period: Period) -> str | None:
-        """Why the period's meeting is not on its usual day (the holiday), or None."""
+    def meeting_moved(self, period: Period) -> tuple[date, str] | None:
+        """The usual day the period's meeting moved from and why (the holiday),
+        or None when it is on its usual day."""
         if self.holidays is None:
             return None
         regular = self.meeting_day.date_in(period)
         if self.meeting_date(period) == regular:
             return None
-        return self.holidays.name(regular) or regular.strftime("%A")
+        return regular, self.holidays.name(regular) or regular.strftime("%A")
 
     def meeting_start(self, day: date) -> datetime:
         """When a meeting on ``day`` starts, in the team's time zone."""

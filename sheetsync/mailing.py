@@ -44,7 +44,7 @@ from sheetsync.meeting_clock import day_words, length_words, meeting_over, when_
 from sheetsync.messages import Outgoing, Templates, agenda_message, recap_message
 from sheetsync.ports import Workbook
 from sheetsync.team_view import history_table, team_signals
-from sheetsync.usecases import load_pages, now_text
+from sheetsync.usecases import load_pages, now_text, rolled_from
 
 
 @dataclass
@@ -249,23 +249,14 @@ class Context:
 
     def meeting_time(self, day: date, period: Period) -> MeetingTime:
         moved = ""
-        if day == self.team.meeting_date(period) and (why := self.team.meeting_moved(period)):
-            regular = self.team.meeting_day.date_in(period)
+        if day == self.team.meeting_date(period) and (off := self.team.meeting_moved(period)):
+            regular, why = off
             moved = f"moved from {day_words(regular)}, {why}"
         length = length_words(self.team.mail.meeting_minutes)
         return MeetingTime(when_words(self.team, day), length, moved)
 
 
 Decision = Due | Skip
-
-
-def _rolled_from(snap: Snapshot) -> dict[str, str]:
-    """Rep -> the period of the page rollover last closed (its ``rolled`` row)."""
-    out: dict[str, str] = {}
-    for row in snap.ledger:
-        if len(row) > 4 and row[0] == "rolled" and str(row[4]).startswith("from "):
-            out[str(row[1])] = str(row[4])[5:]
-    return out
 
 
 def _run(
@@ -297,7 +288,7 @@ def _run(
             lambda: _signals(team, snap, pages, today),
             templates,
             sent,
-            _rolled_from(snap),
+            rolled_from(snap),
         )
         sent_at, interrupted = sent.when, sent.interrupted
         outgoing: list[Outgoing] = []
@@ -399,7 +390,7 @@ def recap(
             out += _closed_recap(ctx, rep, closed)
         if not isinstance(meeting, date):
             out.append(Skip("no meeting date on the page", label))
-        elif target is None and not ctx.held(meeting):
+        elif target is None and not this_held:
             out.append(Skip(f"waits for the meeting to end: {when_words(team, meeting)}", label))
         elif team.mail.approval and target is None and page.header.get("send_recap") is not True:
             out.append(Skip("waiting for the manager to tick 'Send recap'", label))

@@ -86,6 +86,16 @@ def _ledger_periods(snapshot: Snapshot) -> dict[str, str]:
     return out
 
 
+def rolled_from(snapshot: Snapshot) -> dict[str, str]:
+    """Rep -> the period of the page rollover last closed (its ``rolled`` row's
+    ``from <period>``, as ``_plan_rollover`` writes it)."""
+    out: dict[str, str] = {}
+    for row in snapshot.ledger:
+        if len(row) > 4 and row[0] == "rolled" and str(row[4]).startswith("from "):
+            out[str(row[1])] = str(row[4]).removeprefix("from ")
+    return out
+
+
 def _header_cell(page: Page, key: str) -> str:
     """Where a header field's value sits, as a warning names it."""
     row = page.shape.header_rows.get(key) if page.shape else None

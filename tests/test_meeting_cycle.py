@@ -157,7 +157,8 @@ def test_a_meeting_on_a_public_holiday_moves_to_the_working_day_before(tmp_path:
     december = Period(Cadence.MONTHLY, date(2026, 12, 1))
     assert team.meeting_day.date_in(december) == date(2026, 12, 25)  # last Friday
     assert team.meeting_date(december) == date(2026, 12, 24)
-    assert team.meeting_moved(december) == "Christmas Day"  # named by the holidays package
+    # the day it moved from, named by the holidays package
+    assert team.meeting_moved(december) == (date(2026, 12, 25), "Christmas Day")
     # a run of closed days: Friday 1 May 2026 (Fête du Travail) as "1st friday"
     first = MeetingDay.parse("1st friday", Cadence.MONTHLY)
     may = Period(Cadence.MONTHLY, date(2026, 5, 1))
