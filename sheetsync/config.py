@@ -23,7 +23,7 @@ from sheetsync.file_safety import config_warnings
 from sheetsync.holiday_calendar import HolidayCalendar
 from sheetsync.yamldoc import YamlDoc, load_yaml
 
-RESERVED_TABS = ("Team", "History", "_sheetsync")
+RESERVED_TABS = ("Team", "History", "_sheetsync", "_stages")
 WORKBOOK_TYPES = ("xlsx", "google")
 _BAD_TAB_CHARS = set("[]:*?/\\")
 _SHEET_ID = re.compile(r"^[A-Za-z0-9_-]{20,}$")

@@ -38,12 +38,13 @@ from sheetsync.domain.page import Item, Page, SectionContent
 from sheetsync.domain.periods import Period, parse_period, period_of
 from sheetsync.domain.plan import Snapshot
 from sheetsync.domain.signals import TeamSignals
+from sheetsync.domain.stage_log import STAGE_LOG_TAB
 from sheetsync.domain.values import CellValue
 from sheetsync.errors import SheetsyncError
 from sheetsync.meeting_clock import day_words, length_words, meeting_over, when_words
 from sheetsync.messages import Outgoing, Templates, agenda_message, recap_message
 from sheetsync.ports import Workbook
-from sheetsync.team_view import history_table, team_signals
+from sheetsync.team_view import history_table, stage_log, team_signals
 from sheetsync.usecases import load_pages, now_text, rolled_from
 
 
@@ -101,7 +102,9 @@ def _sent(snap: Snapshot) -> Sent:
 
 
 def _signals(team: Team, snap: Snapshot, pages: dict[str, Page], today: date) -> TeamSignals:
-    return team_signals(team, history_table(team, snap), pages, today)
+    history = history_table(team, snap)
+    log = stage_log(team, snap, history, pages, today)  # counted, written by no mail command
+    return team_signals(team, history, pages, today, log)
 
 
 def deal_flags(signals: TeamSignals, rep: str) -> dict[str, list[str]]:
@@ -274,7 +277,7 @@ def _run(
     result = MailResult(team.name, kind)
     templates = Templates(team.mail.templates)
     with open_workbook(team.workbook) as wb:
-        snap, pages, errors = load_pages(team, wb, ("History",))
+        snap, pages, errors = load_pages(team, wb, ("History", STAGE_LOG_TAB))
         if not snap.exists:
             raise SheetsyncError(f"{wb.location}: no workbook yet; run sheetsync init first")
         history = HistoryIndex(snap.grids.get("History", []))

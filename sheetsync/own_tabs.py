@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from sheetsync.domain.render import HISTORY_FIXED, LEDGER_HEADER, TEAM_HEADER
+from sheetsync.domain.stage_log import STAGE_LOG_HEADER, STAGE_LOG_TAB
 from sheetsync.domain.values import CellValue
 from sheetsync.errors import SheetsyncError
 
 Grid = Sequence[Sequence[CellValue]]
-OWN_TABS = ("History", "Team", "_sheetsync")
+OWN_TABS = ("History", "Team", "_sheetsync", STAGE_LOG_TAB)
 
 
 def _first_row(grid: Grid) -> list[str]:
@@ -33,6 +34,8 @@ def is_ours(tab: str, grid: Grid) -> bool:
         return first[:3] == list(TEAM_HEADER[:3])  # older versions had fewer columns
     if tab == "_sheetsync":
         return tuple(first[: len(LEDGER_HEADER)]) == LEDGER_HEADER
+    if tab == STAGE_LOG_TAB:
+        return tuple(first[: len(STAGE_LOG_HEADER)]) == STAGE_LOG_HEADER
     return True
 
 

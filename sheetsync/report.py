@@ -17,10 +17,11 @@ from markupsafe import Markup, escape
 from sheetsync.adapters.registry import open_workbook
 from sheetsync.config import Team
 from sheetsync.domain.signals import TeamSignals, trends
+from sheetsync.domain.stage_log import STAGE_LOG_TAB
 from sheetsync.errors import SheetsyncError
 from sheetsync.file_safety import write_private
 from sheetsync.messages import Templates
-from sheetsync.team_view import history_table, team_signals
+from sheetsync.team_view import history_table, stage_log, team_signals
 from sheetsync.usecases import load_pages, now_text
 
 PALETTE = ("#1F77B4", "#D62728", "#2CA02C", "#9467BD", "#FF7F0E", "#17BECF", "#8C564B")
@@ -130,12 +131,13 @@ class ReportResult:
 
 def report(team: Team, today: date, out: Path | None = None, periods: int = 12) -> ReportResult:
     with open_workbook(team.workbook) as wb:
-        snap, pages, errors = load_pages(team, wb, ("History",))
+        snap, pages, errors = load_pages(team, wb, ("History", STAGE_LOG_TAB))
         if not snap.exists:
             raise SheetsyncError(f"{wb.location}: no workbook yet; run sheetsync init first")
         location = wb.location
     frame = history_table(team, snap)  # one frame for the signals and the trends
-    signals: TeamSignals = team_signals(team, frame, pages, today)
+    log = stage_log(team, snap, frame, pages, today)  # with the changes not yet recorded
+    signals: TeamSignals = team_signals(team, frame, pages, today, log)
     quotas = {r.name: r.quota for r in team.reps}
     table = trends(frame, pages, team.template, team.cadence, quotas, periods)
     labels = sorted(table["period"].unique()) if len(table) else []

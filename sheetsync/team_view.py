@@ -4,6 +4,7 @@ signals, rewritten by ``rollover`` and ``refresh``."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -16,6 +17,14 @@ from sheetsync.domain.page import Page, assign_ids
 from sheetsync.domain.plan import Grid, Snapshot, WritePlan
 from sheetsync.domain.render import TEAM_HEADER, render_table
 from sheetsync.domain.signals import SIGNAL_COLUMNS, TeamSignals, compute, history_frame
+from sheetsync.domain.stage_log import (
+    STAGE_LOG_TAB,
+    StageChange,
+    last_stages,
+    merged,
+    observed,
+    read_log,
+)
 from sheetsync.domain.values import CellValue
 
 if TYPE_CHECKING:
@@ -33,10 +42,56 @@ def history_table(team: Team, snap: Snapshot, extra: Grid | None = None) -> pd.D
     return history_frame(grid, history_columns(team))
 
 
+def with_rows(history: pd.DataFrame, header: Sequence[CellValue], rows: Grid) -> pd.DataFrame:
+    """``history_table``'s frame with ``rows`` (under ``header``) about to be
+    appended: History is not made into a frame a second time."""
+    if not rows:
+        return history
+    added = history_frame([list(header), *rows], tuple(history.columns))
+    return pd.concat([history, added], ignore_index=True)
+
+
+@dataclass
+class StageLog:
+    """The stage log as read, and the changes of stage the pages show against it
+    (to be recorded by a command that writes; counted by every command)."""
+
+    read: list[StageChange] = field(default_factory=list)
+    new: list[StageChange] = field(default_factory=list)
+
+    @property
+    def changes(self) -> list[StageChange]:
+        return merged([*self.read, *self.new])
+
+
+def stage_log(
+    team: Team, snap: Snapshot, history: pd.DataFrame, pages: Mapping[str, Page], today: date
+) -> StageLog:
+    """``_stages`` as ``snap`` read it, and the changes ``pages`` show: against the
+    log, or for a deal from before the log, against its last History snapshot."""
+    for page in pages.values():
+        assign_ids(page, team.template)
+    read = read_log(snap.grids.get(STAGE_LOG_TAB, []))
+    deal_keys = [s.key for s in team.template.sections if s.role == "deals"]
+    snapshots: dict[str, str] = {}
+    if "stage" in history.columns and not history.empty:
+        rows = history[history["section"].isin(deal_keys) & history["id"].astype(bool)]
+        last = rows.drop_duplicates("id", keep="last")
+        snapshots = dict(
+            zip(last["id"].astype(str), last["stage"].fillna("").astype(str), strict=True)
+        )
+    return StageLog(read, observed(pages, team.template, last_stages(read, snapshots), today))
+
+
 def team_signals(
-    team: Team, history: pd.DataFrame, pages: Mapping[str, Page], today: date
+    team: Team,
+    history: pd.DataFrame,
+    pages: Mapping[str, Page],
+    today: date,
+    log: StageLog | None = None,
 ) -> TeamSignals:
-    """The signals of the team's pages against its History (``history_table``).
+    """The signals of the team's pages against its History (``history_table``) and
+    its stage log (``stage_log``).
 
     Every deal a person typed gets its id first (deterministic, as at rollover), so
     that a page no command rewrites this time still counts all of its deals."""
@@ -50,6 +105,7 @@ def team_signals(
         today,
         {r.name: r.quota for r in team.reps},
         team.signals,
+        log.changes if log is not None else (),
     )
 
 

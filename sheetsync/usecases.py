@@ -29,8 +29,10 @@ from sheetsync.domain.render import (
     render_history,
     render_ledger,
     render_page,
+    render_stage_log,
 )
 from sheetsync.domain.signals import TeamSignals
+from sheetsync.domain.stage_log import STAGE_LOG_TAB
 from sheetsync.domain.values import CellValue
 from sheetsync.errors import ConcurrentEdit, PageError, SheetsyncError
 from sheetsync.meeting_clock import meeting_over, when_words
@@ -44,7 +46,15 @@ from sheetsync.tab_records import (
     locate,
     record_row,
 )
-from sheetsync.team_view import history_table, recaps_sent, team_signals, team_tab
+from sheetsync.team_view import (
+    StageLog,
+    history_table,
+    recaps_sent,
+    stage_log,
+    team_signals,
+    team_tab,
+    with_rows,
+)
 from sheetsync.template_records import known_columns
 from sheetsync.template_records import record_rows as template_rows
 from sheetsync.wording import plural
@@ -275,7 +285,9 @@ def init(team: Team, today: date, share: bool = False, notify: bool = False) -> 
         if "_sheetsync" not in snap.titles:
             ledger = render_ledger([["schema", "", "", at, SCHEMA_VERSION]])
             plan.create.append(managers_only(team, ledger))
-        for tab in ("History", "_sheetsync"):
+        if STAGE_LOG_TAB not in snap.titles:
+            plan.create.append(managers_only(team, render_stage_log()))
+        for tab in ("History", "_sheetsync", STAGE_LOG_TAB):
             if tab in snap.titles:
                 plan.protect.append(managers_only(team, SheetLayout(tab)))
         created = [layout.title for layout in plan.create]
@@ -326,6 +338,7 @@ class RolloverResult:
     period: str
     dry_run: bool
     reps: list[RepRoll]
+    stage_changes: int = 0  # deals' changes of stage recorded in _stages
 
     @property
     def errors(self) -> list[RepRoll]:
@@ -514,7 +527,7 @@ def rollover(
         busy: set[str] = set()
         for attempt in range(REPLANS + 1):
             snap, pages, errors = load_pages(
-                team, wb, ("History", "Team"), writing=True, rename=not dry_run
+                team, wb, ("History", "Team", STAGE_LOG_TAB), writing=True, rename=not dry_run
             )
             for rep in team.reps:
                 if rep.tab in busy:
@@ -527,7 +540,7 @@ def rollover(
                 team, target, today, wb.location, snap, pages, errors, waits
             )
             result.dry_run = dry_run
-            if not result.changed or dry_run:
+            if dry_run or not (result.changed or plan.stages):
                 return result
             try:
                 wb.write(plan)
@@ -647,16 +660,23 @@ def _plan_rollover(
     result = RolloverResult(team.name, location, target.label, False, results)
     for res in results:
         res.renamed_from = snap.renamed.get(res.tab, "")
+    # every deal's stage as read (a rolled page before it rolled) against the log:
+    # a daily rollover dates a change of stage to the day, even when nothing rolls
+    history_read = history_table(team, snap)
+    as_read = {rep: read_as.get(rep, page) for rep, page in now_pages.items()}
+    log = stage_log(team, snap, history_read, as_read, today)
+    result.stage_changes = len(log.new)
+    record_stages(team, snap, log, at, plan)
     if result.changed:
         plan.ledger += ledger_records(team, snap, at)
     if plan.history:
         plan.history_columns = missing
     if result.changed:
         # the signals see History with this rollover's rows, and the new pages
-        history = history_table(team, snap, plan.history)
-        signals = team_signals(team, history, now_pages, today)
+        history = with_rows(history_read, header, plan.history)
+        signals = team_signals(team, history, now_pages, today, log)
         if stamp_stage_dates(team, now_pages, signals, today):
-            signals = team_signals(team, history, now_pages, today)
+            signals = team_signals(team, history, now_pages, today, log)
         for rep in rewrite:
             if rep.name in read_as:  # rolled: changed in place
                 plan.edit.append(
@@ -770,11 +790,18 @@ def check(team: Team) -> CheckResult:
                 add(rep.tab, "ok", f"{rep.name}'s page for {page.period_label}{note}")
             else:
                 add(rep.tab, "missing", "no page yet; run sheetsync init")
-        for tab, role in (("History", "history"), ("_sheetsync", "ledger"), ("Team", "team view")):
+        for tab, role in (
+            ("History", "history"),
+            ("_sheetsync", "ledger"),
+            (STAGE_LOG_TAB, "stage log"),
+            ("Team", "team view"),
+        ):
             if tab in theirs:
                 add(tab, "error", theirs[tab])
             elif tab in snap.titles:
                 add(tab, "ok", f"sheetsync's {role}")
+            elif tab == STAGE_LOG_TAB:  # an older workbook's: made when first needed
+                add(tab, "ok", "none yet; the next rollover, refresh or import makes it")
             else:
                 add(tab, "missing", "run sheetsync init")
         for tab, note in wb.locks().items():
@@ -835,15 +862,25 @@ def _people_checks(people: dict[str, str], access: Access) -> list[PersonCheck]:
 # --- refresh -------------------------------------------------------------------------
 
 
+def record_stages(team: Team, snap: Snapshot, log: StageLog, at: str, plan: WritePlan) -> None:
+    """The changes of stage ``log`` found, appended to ``_stages`` (made where an
+    older workbook has none yet)."""
+    if not log.new:
+        return
+    if STAGE_LOG_TAB not in snap.titles and not any(
+        layout.title == STAGE_LOG_TAB for layout in plan.create
+    ):
+        plan.create.append(managers_only(team, render_stage_log()))
+    plan.stages += [change.row(at) for change in log.new]
+
+
 def stamp_stage_dates(team: Team, pages: dict[str, Page], signals: TeamSignals, today: date) -> int:
-    """Keep each open deal's "stage since" date: filled in where blank (from when
-    History first shows the deal in its stage), and set to today where the stage
-    changed since the last snapshot and the date still belongs to the old stage.
-    Returns how many dates changed."""
+    """Keep each open deal's "stage since" date: the day it entered its stage, as
+    the stage log (or History, before the log) knows it, where the cell is blank or
+    older (a date of the stage before). Returns how many dates changed."""
     by_id = {(d.rep, d.deal_id): d for d in signals.deals}
     changed = 0
     for rep, page in pages.items():
-        start = parse_period(page.period_label, team.cadence).start
         for sec in team.template.sections:
             if sec.role != "deals" or sec.key not in page.sections:
                 continue
@@ -851,14 +888,14 @@ def stamp_stage_dates(team: Team, pages: dict[str, Page], signals: TeamSignals, 
                 continue
             for item in page.items(sec.key):
                 d = by_id.get((rep, item.id or ""))
-                if d is None:
+                if d is None or d.stage_began is None:
                     continue
+                began = min(d.stage_began, today)
                 since = item.values.get("stage_since")
-                if not isinstance(since, date) and d.stage_began is not None:
-                    item.values["stage_since"] = min(d.stage_began, today)
-                    changed += 1
-                elif d.new_stage and isinstance(since, date) and since < start:
-                    item.values["stage_since"] = today
+                if isinstance(since, datetime):
+                    since = since.date()
+                if not isinstance(since, date) or since < began:
+                    item.values["stage_since"] = began
                     changed += 1
     return changed
 
@@ -878,7 +915,9 @@ def refresh(team: Team, today: date) -> RefreshResult:
     with open_workbook(team.workbook) as wb:
 
         def plan_once() -> tuple[RefreshResult, WritePlan]:
-            snap, pages, errors = load_pages(team, wb, ("History", "Team"), writing=True)
+            snap, pages, errors = load_pages(
+                team, wb, ("History", "Team", STAGE_LOG_TAB), writing=True
+            )
             if not snap.exists:
                 raise SheetsyncError(f"{wb.location}: no workbook yet; run sheetsync init first")
             summaries = [
@@ -892,11 +931,13 @@ def refresh(team: Team, today: date) -> RefreshResult:
                 for r in team.reps
             ]
             history = history_table(team, snap)
-            signals = team_signals(team, history, pages, today)
+            log = stage_log(team, snap, history, pages, today)
+            signals = team_signals(team, history, pages, today, log)
             if stamp_stage_dates(team, pages, signals, today):
-                signals = team_signals(team, history, pages, today)  # with the new dates
+                signals = team_signals(team, history, pages, today, log)  # new dates
             at = now_text()
             plan = team_tab(team, summaries, at, signals, recaps_sent(snap))
+            record_stages(team, snap, log, at, plan)
             for rep in team.reps:
                 if rep.name in pages:
                     page = pages[rep.name]

@@ -54,6 +54,7 @@ from sheetsync.config import WorkbookConfig
 from sheetsync.domain.access import Access, Shared
 from sheetsync.domain.layout import SheetLayout, place_tab, tab_kind
 from sheetsync.domain.plan import Grid, PageEdit, Snapshot, WritePlan
+from sheetsync.domain.stage_log import STAGE_LOG_TAB
 from sheetsync.errors import ConcurrentEdit, SheetsyncError, WorkbookBusy, WorkbookError
 
 LOCK_NOTE = guard.LOCK_NOTE
@@ -439,6 +440,8 @@ class GoogleWorkbook:
         touched += [edit.title for edit in plan.edit]
         if plan.history:
             touched.append(HISTORY_TAB)
+        if plan.stages:
+            touched.append(STAGE_LOG_TAB)
         touched.append(LEDGER_TAB)
         for title in touched:
             line = (
@@ -567,6 +570,8 @@ class GoogleWorkbook:
                 )
         if plan.history:
             out.append(self._append(HISTORY_TAB, ids, plan.history))
+        if plan.stages:
+            out.append(self._append(STAGE_LOG_TAB, ids, plan.stages))
         ledger = list(plan.ledger)
         at = next((str(row[3]) for row in ledger if len(row) > 3), "")
         ledger.append(["write", "", "", at, f"{len(out)} changes; id {token}"])

@@ -42,11 +42,12 @@ from sheetsync.adapters.xlsx_styles import StyleBook
 from sheetsync.domain.access import Access, Shared
 from sheetsync.domain.layout import SheetLayout, place_tab, tab_kind
 from sheetsync.domain.plan import Grid, PageEdit, Snapshot, WritePlan
+from sheetsync.domain.stage_log import STAGE_LOG_TAB
 from sheetsync.errors import ConcurrentEdit, WorkbookError
 
 LEDGER_TAB = "_sheetsync"
 HISTORY_TAB = "History"
-APPEND_ONLY = (HISTORY_TAB, LEDGER_TAB)
+APPEND_ONLY = (HISTORY_TAB, LEDGER_TAB, STAGE_LOG_TAB)
 
 log = logging.getLogger(__name__)
 
@@ -192,7 +193,8 @@ class XlsxWorkbook:
             self._edit(pkg, edit, styles, date1904)
         if plan.history_columns:
             self._history_columns(pkg, plan.history_columns)
-        for title, rows in ((HISTORY_TAB, plan.history), (LEDGER_TAB, plan.ledger)):
+        appended = (HISTORY_TAB, plan.history), (LEDGER_TAB, plan.ledger)
+        for title, rows in (*appended, (STAGE_LOG_TAB, plan.stages)):
             if rows:
                 self._append(pkg, title, rows, styles)
         self._keep_a_visible_tab_active(pkg)

@@ -153,7 +153,7 @@ def place_tab(kind: str, kinds: list[str]) -> int:
     return len(kinds)
 
 
-OWN_TAB_KINDS = {"Team": "team", "History": "history", "_sheetsync": "ledger"}
+OWN_TAB_KINDS = {"Team": "team", "History": "history", "_sheetsync": "ledger", "_stages": "ledger"}
 
 
 def tab_kind(title: str) -> str:

@@ -57,6 +57,7 @@ class WritePlan:
     # titles added to History's header row: (1-based column, title)
     history_columns: list[tuple[int, str]] = field(default_factory=list)
     ledger: Grid = field(default_factory=list)  # rows appended to _sheetsync
+    stages: Grid = field(default_factory=list)  # rows appended to _stages (``stage_log``)
     # existing tabs whose protection is put back where it is missing (their
     # ``editors`` only; where the backend can protect a tab)
     protect: list[SheetLayout] = field(default_factory=list)
@@ -71,6 +72,7 @@ class WritePlan:
             or self.history
             or self.history_columns
             or self.ledger
+            or self.stages
         )
 
     @property

@@ -25,6 +25,7 @@ from sheetsync.domain.page import (
     Item,
     Page,
 )
+from sheetsync.domain.stage_log import STAGE_LOG_HEADER, STAGE_LOG_TAB
 from sheetsync.domain.template import HEADER_FIELDS, Column, Section, Template
 from sheetsync.domain.values import CellValue
 
@@ -337,6 +338,14 @@ def render_history(template: Template) -> SheetLayout:
         float(HISTORY_WIDTHS.get(k, 40 if k == HISTORY_EXTRA else max(12, len(titles[k]) + 3)))
         for k in keys
     ]
+    return sheet
+
+
+def render_stage_log() -> SheetLayout:
+    """``_stages``, empty: each deal's dated changes of stage (``stage_log``)."""
+    sheet = SheetLayout(title=STAGE_LOG_TAB, hidden=True, kind="ledger")
+    sheet.add(*[Cell(h, Style(bold=True)) for h in STAGE_LOG_HEADER])
+    sheet.widths = [12, 20, 14, 16, 16, 11, 30, 22]
     return sheet
 
 

@@ -10,7 +10,7 @@ million rows) take seconds, not minutes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -20,6 +20,8 @@ from sheetsync.domain.carry import is_open
 from sheetsync.domain.page import Page
 from sheetsync.domain.periods import Cadence, parse_period
 from sheetsync.domain.render import HISTORY_FIXED
+from sheetsync.domain.stage_log import StageChange
+from sheetsync.domain.stage_times import Spread, cycles, per_deal, spreads, stays
 from sheetsync.domain.template import Template
 from sheetsync.domain.thresholds import SignalSettings
 from sheetsync.domain.values import CellValue, read_date, read_number
@@ -41,7 +43,8 @@ class DealSignal:
     typical_from_won: bool  # False: too few won deals, the configured default is used
     slow: bool
     stage_began: date | None = None  # when the deal entered its stage, as far as known
-    new_stage: bool = False  # its stage differs from its last History snapshot
+    began_exact: bool = False  # stage_began is known to the day (the stage log)
+    own_typical_days: float | None = None  # this rep's won deals' median, with enough of them
 
     @property
     def flags(self) -> list[str]:
@@ -79,6 +82,10 @@ class RepSignals:
     streak: int = 0  # commitments hit in a row, up to the latest scored one
     stage_days_won: dict[str, float] = field(default_factory=dict)  # median, this rep's
     stage_days_lost: dict[str, float] = field(default_factory=dict)
+    stage_spread_won: dict[str, Spread] = field(default_factory=dict)  # quartiles too
+    stage_spread_lost: dict[str, Spread] = field(default_factory=dict)
+    cycle_won: Spread | None = None
+    cycle_lost: Spread | None = None
     stalled: int = 0
     pushed: int = 0
     slow: int = 0
@@ -90,8 +97,12 @@ class TeamSignals:
     reps: dict[str, RepSignals] = field(default_factory=dict)
     stage_days_won: dict[str, float] = field(default_factory=dict)  # median, per stage
     stage_days_lost: dict[str, float] = field(default_factory=dict)
+    stage_spread_won: dict[str, Spread] = field(default_factory=dict)  # quartiles too
+    stage_spread_lost: dict[str, Spread] = field(default_factory=dict)
     median_cycle_won: float | None = None
     median_cycle_lost: float | None = None
+    cycle_won: Spread | None = None
+    cycle_lost: Spread | None = None
     notes: list[str] = field(default_factory=list)  # e.g. which stages use the default
 
     def for_rep(self, rep: str) -> list[DealSignal]:
@@ -180,7 +191,10 @@ def compute(
     today: date,
     quotas: Mapping[str, float | None],
     settings: SignalSettings | None = None,
+    log: Sequence[StageChange] = (),
 ) -> TeamSignals:
+    """The team's signals from History (``history_frame``), the pages as they are
+    now and the stage log (``stage_log``, with the changes this command saw)."""
     settings = settings or SignalSettings()
     out = TeamSignals()
     won_stages, lost_stages = _closed_stages(template)
@@ -243,21 +257,8 @@ def compute(
     pushes = later.notna().groupby(all_snaps["id"]).sum()
     push_days = later.fillna(0).groupby(all_snaps["id"]).sum()
 
-    # --- stage runs: consecutive snapshots of a deal in one stage ----------------------
-    new_run = (all_snaps["stage"] != all_snaps["stage"].shift()) | (
-        all_snaps["id"] != all_snaps["id"].shift()
-    )
-    all_snaps["run"] = new_run.cumsum()
-    runs = all_snaps.groupby("run", sort=False).agg(
-        id=("id", "first"),
-        rep=("rep", "first"),
-        stage=("stage", "first"),
-        first=("start", "min"),
-        since=("since", "min"),
-    )
-    runs["begin"] = runs["since"].fillna(runs["first"])
-    runs["end"] = runs.groupby("id", sort=False)["begin"].shift(-1)
-    runs["days"] = runs["end"] - runs["begin"]
+    # --- stays in stage: the stage log, and snapshots from before it ----------------
+    runs = stays(all_snaps, log)
     final = runs.groupby("id", sort=False).tail(1).set_index("id")
     outcome = final["stage"].map(
         lambda s: (
@@ -266,34 +267,26 @@ def compute(
             else ("lost" if str(s).casefold() in lost_stages else "open")
         )
     )
-    runs["outcome"] = runs["id"].map(outcome)
-    done = runs.dropna(subset=["days"])
-    by_stage_won = done[done["outcome"] == "won"].groupby("stage")["days"]
-    medians_won = by_stage_won.median()
-    counts_won = by_stage_won.count()
-    out.stage_days_won = {str(k): float(v) for k, v in medians_won.items()}
-    out.stage_days_lost = {
-        str(k): float(v)
-        for k, v in done[done["outcome"] == "lost"].groupby("stage")["days"].median().items()
-    }
-
-    # --- cycle length: first seen to the close, for won and for lost deals --------------
-    first_seen = runs.groupby("id", sort=False)["begin"].min()
-    closed = final[outcome != "open"].copy()
-    closed["cycle"] = closed["begin"] - first_seen.reindex(closed.index)
-    closed["outcome"] = outcome[closed.index]
+    deal_days = per_deal(runs, outcome)
     for kind in ("won", "lost"):
-        cycles = closed.loc[closed["outcome"] == kind, "cycle"]
-        value = float(cycles.median()) if len(cycles) else None
-        setattr(out, f"median_cycle_{kind}", value)
+        team_spread = {str(k): v for k, v in spreads(deal_days, kind, "stage").items()}
+        setattr(out, f"stage_spread_{kind}", team_spread)
+        setattr(out, f"stage_days_{kind}", {k: v.median for k, v in team_spread.items()})
+    counts_won = {k: v.deals for k, v in out.stage_spread_won.items()}
+    medians_won = out.stage_days_won
+
+    # --- cycle length: first entry to the close, for won and for lost deals ------------
+    closed = cycles(runs, outcome)
+    for kind in ("won", "lost"):
+        rows = closed[closed["outcome"] == kind]
+        spread = Spread.of(rows["days"], rows["exact"]) if len(rows) else None
+        setattr(out, f"cycle_{kind}", spread)
+        setattr(out, f"median_cycle_{kind}", spread.median if spread else None)
 
     # --- current open deals -------------------------------------------------------------
-    run_begin = runs.groupby("id", sort=False)["begin"].last()
-    run_count = all_snaps.groupby("run", sort=False).size()
-    last_run = runs.groupby("id", sort=False).tail(1)
-    single = set(last_run.index[(run_count.reindex(last_run.index) == 1).to_numpy()])
-    fresh_ids = set(last_run.loc[list(single), "id"]) if single else set()
-    seen_before = set(snaps["id"])
+    run_begin = final["begin"]
+    begin_exact = final["exact"]
+    rep_medians = {key: v for key, v in spreads(deal_days, "won", ["rep", "stage"]).items()}
     defaults_used: set[str] = set()
     for row in current.itertuples(index=False):
         stage = str(row.stage)
@@ -302,6 +295,7 @@ def compute(
         n_won = int(counts_won.get(stage, 0))
         from_won = n_won >= settings.min_won
         typical = float(medians_won[stage]) if from_won else float(settings.default_stage_days)
+        own = rep_medians.get((row.rep, stage))
         if not from_won and stage:
             defaults_used.add(stage)
         idle = None if pd.isna(row.activity) else int(now - row.activity)
@@ -321,7 +315,8 @@ def compute(
                 from_won,
                 typical > 0 and days_in > settings.slow_factor * typical,
                 date.fromordinal(int(begin)),
-                row.id in fresh_ids and row.id in seen_before,
+                bool(begin_exact.get(row.id, False)),
+                own.median if own is not None and own.deals >= settings.min_won else None,
             )
         )
     if defaults_used:
@@ -329,6 +324,13 @@ def compute(
             f"fewer than {settings.min_won} won deals went through "
             f"{', '.join(sorted(defaults_used))}: compared with the default of "
             f"{settings.default_stage_days} days"
+        )
+    rough = int((~deal_days["exact"]).sum()) + int((~closed["exact"]).sum())
+    if rough:
+        out.notes.append(
+            f"{rough} of {len(deal_days) + len(closed)} stage and cycle times come from "
+            "History's snapshots of the time before the stage log began: those are at "
+            "period granularity"
         )
 
     # --- per rep ------------------------------------------------------------------------
@@ -348,12 +350,11 @@ def compute(
             rs.coverage = rs.pipeline / remaining if remaining else None
         out.reps[rep] = rs
     for kind in ("won", "lost"):
-        per_rep = done[done["outcome"] == kind].groupby(["rep", "stage"])["days"].median()
-        for (rep, stage), days in per_rep.items():
+        for (rep, stage), spread in spreads(deal_days, kind, ["rep", "stage"]).items():
             if rep in out.reps:
-                getattr(out.reps[rep], f"stage_days_{kind}")[str(stage)] = float(days)
-    mine_closed = closed.assign(rep=final.loc[closed.index, "rep"])
-    for rep, group in mine_closed.groupby("rep"):
+                getattr(out.reps[str(rep)], f"stage_spread_{kind}")[str(stage)] = spread
+                getattr(out.reps[str(rep)], f"stage_days_{kind}")[str(stage)] = spread.median
+    for rep, group in closed.groupby("rep"):
         if rep not in out.reps:
             continue
         rs = out.reps[str(rep)]
@@ -361,8 +362,10 @@ def compute(
         rs.lost = int((group["outcome"] == "lost").sum())
         rs.win_rate = rs.won / (rs.won + rs.lost) if rs.won + rs.lost else None
         for kind in ("won", "lost"):
-            cycles = group.loc[group["outcome"] == kind, "cycle"]
-            setattr(rs, f"median_cycle_{kind}", float(cycles.median()) if len(cycles) else None)
+            rows = group[group["outcome"] == kind]
+            spread = Spread.of(rows["days"], rows["exact"]) if len(rows) else None
+            setattr(rs, f"cycle_{kind}", spread)
+            setattr(rs, f"median_cycle_{kind}", spread.median if spread else None)
 
     # --- commitments: hit rate over the last periods, and the current streak -----------
     scored = [s for s in template.sections if s.role == "commitments" and s.carry.score]
