@@ -234,6 +234,10 @@ def rollover(obj: Ctx, team_name: str | None, period: str | None, dry_run: bool)
                 click.echo(f"{team.name} / {r.rep}: up to date ({r.from_period}), Period put back")
             else:
                 click.echo(f"{team.name} / {r.rep}: up to date ({r.from_period})")
+        if res.stage_changes:
+            recorded = "would record" if dry_run else "recorded"
+            changes = plural(res.stage_changes, "change")
+            click.echo(f"{team.name}: {recorded} {changes} of stage in the deals' stage log")
         if not res.changed:
             click.echo(f"{team.name}: nothing to do for {res.period}")
         elif dry_run:
@@ -321,6 +325,9 @@ def refresh(obj: Ctx, team_name: str | None) -> None:
             )
         for note in res.signals.notes:
             click.echo(f"Note: {note}")
+        if res.stage_changes:
+            changes = plural(res.stage_changes, "change")
+            click.echo(f"{team.name}: recorded {changes} of stage in the deals' stage log")
         click.echo(f"{team.name}: Team tab rewritten in {res.location}")
     if partial:
         raise SystemExit(EXIT_PARTIAL)

@@ -3,7 +3,7 @@ signals, rewritten by ``rollover`` and ``refresh``."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
@@ -65,12 +65,27 @@ class StageLog:
 
 
 def stage_log(
-    team: Team, snap: Snapshot, history: pd.DataFrame, pages: Mapping[str, Page], today: date
+    team: Team,
+    snap: Snapshot,
+    history: pd.DataFrame,
+    pages: Mapping[str, Page],
+    today: date,
+    written: Container[str] | None = None,
 ) -> StageLog:
     """``_stages`` as ``snap`` read it, and the changes ``pages`` show: against the
-    log, or for a deal from before the log, against its last History snapshot."""
-    for page in pages.values():
+    log, or for a deal from before the log, against its last History snapshot.
+
+    ``written``: the reps whose pages this command writes (None: all, or none that
+    records anything). A deal typed on another page has no id of its own yet (one
+    made up now changes with its content), so it waits for the write that gives
+    it one: the next refresh, or the rollover of its page."""
+    unsaved: dict[str, set[str]] = {}
+    for rep, page in pages.items():
+        before = {i.id for s in page.sections.values() for i in s.items if i.id}
         assign_ids(page, team.template)
+        if written is not None and rep not in written:
+            made = {i.id for s in page.sections.values() for i in s.items if i.id}
+            unsaved[rep] = made - before
     read = read_log(snap.grids.get(STAGE_LOG_TAB, []))
     deal_keys = [s.key for s in team.template.sections if s.role == "deals"]
     snapshots: dict[str, str] = {}
@@ -80,7 +95,8 @@ def stage_log(
         snapshots = dict(
             zip(last["id"].astype(str), last["stage"].fillna("").astype(str), strict=True)
         )
-    return StageLog(read, observed(pages, team.template, last_stages(read, snapshots), today))
+    seen = observed(pages, team.template, last_stages(read, snapshots), today)
+    return StageLog(read, [c for c in seen if c.deal_id not in unsaved.get(c.rep, ())])
 
 
 def team_signals(

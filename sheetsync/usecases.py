@@ -664,7 +664,7 @@ def _plan_rollover(
     # a daily rollover dates a change of stage to the day, even when nothing rolls
     history_read = history_table(team, snap)
     as_read = {rep: read_as.get(rep, page) for rep, page in now_pages.items()}
-    log = stage_log(team, snap, history_read, as_read, today)
+    log = stage_log(team, snap, history_read, as_read, today, written=read_as)
     result.stage_changes = len(log.new)
     record_stages(team, snap, log, at, plan)
     if result.changed:
@@ -906,6 +906,7 @@ class RefreshResult:
     location: str
     reps: list[RepSummary]
     signals: TeamSignals
+    stage_changes: int = 0  # deals' changes of stage recorded in _stages
 
 
 def refresh(team: Team, today: date) -> RefreshResult:
@@ -938,6 +939,7 @@ def refresh(team: Team, today: date) -> RefreshResult:
             at = now_text()
             plan = team_tab(team, summaries, at, signals, recaps_sent(snap))
             record_stages(team, snap, log, at, plan)
+            result = RefreshResult(team.name, wb.location, summaries, signals, len(log.new))
             for rep in team.reps:
                 if rep.name in pages:
                     page = pages[rep.name]
@@ -945,6 +947,6 @@ def refresh(team: Team, today: date) -> RefreshResult:
                     edit = rep_edit(team, rep, page, grid, page, signals, reshape=False)
                     if not edit.empty:
                         plan.edit.append(edit)
-            return RefreshResult(team.name, wb.location, summaries, signals), plan
+            return result, plan
 
         return write_replanned(wb, plan_once)

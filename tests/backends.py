@@ -113,6 +113,10 @@ class Backend:
         """Rows a person made taller than the default."""
         raise NotImplementedError
 
+    def delete_tab(self, tab: str) -> None:
+        """A person deletes a whole tab."""
+        raise NotImplementedError
+
     def formula(self, tab: str, row: int, col: int) -> str | None:
         """A cell's formula as text, or None."""
         raise NotImplementedError
@@ -260,6 +264,11 @@ class XlsxBackend(Backend):
             ws.append(row)
         wb.save(self.path)
 
+    def delete_tab(self, tab: str) -> None:
+        wb = self._book()
+        wb.remove(wb[tab])
+        wb.save(self.path)
+
     def insert_column(self, tab: str, col: int) -> None:
         from tests.libreoffice import edit
 
@@ -375,6 +384,10 @@ class GoogleBackend(Backend):
         for r, row in enumerate(rows, start=1):
             for c, value in enumerate(row, start=1):
                 self.write(tab, r, c, value)
+
+    def delete_tab(self, tab: str) -> None:
+        sheet_id = self.book.sheet(title=tab).sheet_id
+        self.fake.person(SHEET_ID, MANAGER, [{"deleteSheet": {"sheetId": sheet_id}}])
 
     def insert_column(self, tab: str, col: int) -> None:
         sheet = self.book.sheet(title=tab)

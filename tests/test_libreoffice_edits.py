@@ -5,8 +5,11 @@ where LibreOffice or its Python bridge is not installed."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
+from sheetsync.adapters.xlsx import XlsxWorkbook
+from sheetsync.domain.stage_log import read_log
 from tests.backends import XlsxBackend
 from tests.libreoffice import edit
 from tests.test_cli import run
@@ -175,3 +178,11 @@ def test_a_history_row_deleted_in_libreoffice_keeps_the_next_period(
         b.path, [{"op": "set", "tab": "Team", "row": 1, "col": 12, "value": "seen"}], tmp_path / "b"
     )
     assert [r for r in b.cells("History")[1:] if r[0] == "2026-10"] == october
+    # the deals' stage log, saved by LibreOffice (its own styles and shared strings),
+    # still reads with its dates: the two deals entered their stages on 2 October
+    with XlsxWorkbook(b.path) as wb:
+        log = read_log(wb.read(["_stages"]).grids["_stages"])
+    assert sorted((c.to_stage, c.on) for c in log) == [
+        ("Demo", date(2026, 10, 2)),
+        ("Trial", date(2026, 10, 2)),
+    ]

@@ -199,4 +199,4 @@ def test_the_crms_dates_win_and_the_log_reads_back_by_its_header() -> None:
         ("D", date(2026, 6, 2), "Proposal", "sheetsync"),
     ]
     row = crm.row("2026-11-24T06:00:00+00:00")
-    assert row[:6] == [date(2026, 5, 3), "Ann", "D", "", "Demo", "hubspot"]
+    assert row[:6] == [date(2026, 5, 3), "Ann", "D", None, "Demo", "hubspot"]

@@ -58,7 +58,7 @@ class StageChange:
             "deal": self.deal,
             "at": at,
         }
-        return [fields[k] for k in STAGE_LOG_HEADER]
+        return [fields[k] if fields[k] != "" else None for k in STAGE_LOG_HEADER]  # blank
 
 
 def read_log(grid: Sequence[Sequence[CellValue]]) -> list[StageChange]:
