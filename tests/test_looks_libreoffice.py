@@ -89,8 +89,14 @@ def test_libreoffice_shows_a_carried_box_as_false_and_historys_titles(tmp_path: 
     amount = f"{chr(64 + header.index('Amount') + 1)}{b.find(TAB, '#existing_opportunities') + 1}"
     got = shown(
         b.path,
-        [(TAB, box), (TAB, blank), ("History", "A1"), ("History", "G1"), (TAB, amount)]
-        + [("History", close)],
+        [
+            (TAB, box),
+            (TAB, blank),
+            ("History", "A1"),
+            ("History", "G1"),
+            (TAB, amount),
+            ("History", close),
+        ],
         tmp_path,
     )
     titles = ["Period", "Times carried", "Amount"]
