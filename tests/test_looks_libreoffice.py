@@ -1,7 +1,8 @@
 """What real LibreOffice shows of a workbook sheetsync wrote (issue 14): a carried
 checkbox reads FALSE (it read 0: LibreOffice takes an .xlsx boolean for a
 formula, =FALSE(), and shows its result as a number where no format says
-otherwise), History's header shows its titles, and the font is named."""
+otherwise), History's header shows its titles and its dates as dates, and the
+font is named."""
 
 from __future__ import annotations
 
@@ -74,7 +75,11 @@ def test_libreoffice_shows_a_carried_box_as_false_and_historys_titles(tmp_path: 
     b = XlsxBackend(tmp_path)
     assert run(b.config, "init", today="2026-10-05").exit_code == 0
     b.type_row(TAB, "#not_working", ["Slow legal review", "Send redlines"])
+    b.type_row(TAB, "#existing_opportunities", ["Globex", "Globex", 30000, "Demo", "2026-11-20"])
     assert run(b.config, "rollover", today="2026-11-02").exit_code == 0
+    history = b.cells("History")
+    globex = next(r for r in range(2, len(history) + 1) if "Globex" in history[r - 1])
+    close = f"{chr(65 + history[0].index('close_date'))}{globex}"
     page = b.cells(TAB)
     row = b.find(TAB, "Slow legal review")
     col = page[b.find(TAB, "#not_working")].index("Resolved") + 1
@@ -84,8 +89,17 @@ def test_libreoffice_shows_a_carried_box_as_false_and_historys_titles(tmp_path: 
     amount = f"{chr(64 + header.index('Amount') + 1)}{b.find(TAB, '#existing_opportunities') + 1}"
     got = shown(
         b.path,
-        [(TAB, box), (TAB, blank), ("History", "A1"), ("History", "G1"), (TAB, amount)],
+        [
+            (TAB, box),
+            (TAB, blank),
+            ("History", "A1"),
+            ("History", "G1"),
+            (TAB, amount),
+            ("History", close),
+        ],
         tmp_path,
     )
-    assert [text for text, _ in got] == ["FALSE", "FALSE", "Period", "Times carried", "Amount"]
+    titles = ["Period", "Times carried", "Amount"]
+    # History's date is a date LibreOffice shows as one (it was ISO text before)
+    assert [text for text, _ in got] == ["FALSE", "FALSE", *titles, "2026-11-20"]
     assert {font for _, font in got} == {"Arial"}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from datetime import date
 from typing import Any
 
 from sheetsync.adapters.xlsx_print import MIN_SCALE, PRINTABLE_WIDTH_PT, column_points, print_scale
@@ -75,6 +76,9 @@ def test_tabs_headers_history_and_the_team_tab_look_as_people_read_them(
     amount_col = keys.index("amount") + 1
     assert history[globex - 1][amount_col - 1] == 30000  # a number, formatted as one
     assert look(b, "History", globex, amount_col)[1] == "#,##0"
+    close_col = keys.index("close_date") + 1  # a date, shown as one, in every locale alike
+    assert history[globex - 1][close_col - 1] == date(2026, 11, 20)
+    assert look(b, "History", globex, close_col)[1] == "yyyy-mm-dd"
 
 
 def test_a_page_prints_landscape_at_nine_points_or_more_with_its_titles_repeated(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,8 @@ from openpyxl import load_workbook
 
 from sheetsync.adapters.filelock import FileLock
 from sheetsync.adapters.xlsx import XlsxWorkbook
+from sheetsync.adapters.xlsx_history import parse_rows, read_rows, rows_xml
+from sheetsync.adapters.xlsx_read import Dates
 from sheetsync.domain.layout import Cell, SheetLayout
 from sheetsync.domain.plan import WritePlan
 from sheetsync.domain.values import Formula
@@ -156,3 +159,21 @@ def test_a_full_disk_during_the_write_is_one_line_and_the_workbook_stays(
     )
     assert backend.path.read_bytes() == before
     assert not list(tmp_path.glob(".team.*.tmp"))
+
+
+def test_history_dates_are_date_cells_read_back_as_dates_in_either_epoch() -> None:
+    """A date appended to History is a serial in a date format, as Excel keeps one;
+    read back (our fast path, or the streaming parser for a program's rows) it is the
+    date again, in a 1904-based workbook too; a number in another format stays one."""
+    day, moment = date(2026, 11, 20), datetime(2026, 11, 20, 9, 30)
+    numbers = {"date": 3, "moment": 4, "whole": 1}
+    date_formats = [False, False, False, True, True]
+    for date1904, serial in ((False, "46346"), (True, "44884")):
+        dates = Dates(date_formats, date1904)
+        xml = rows_xml([[day, moment, 46346]], 2, numbers, dates).decode()
+        assert f'<c r="A2" s="3"><v>{serial}</v></c>' in xml
+        sheet = f"<worksheet><sheetData>{xml}</sheetData></worksheet>".encode()
+        assert read_rows(sheet, [], dates) == [(2, [day, moment, 46346])]
+        assert parse_rows(xml.encode(), [], dates) == [(2, [day, moment, 46346])]
+    # without a date format (an older writer's styles), a date goes as ISO text
+    assert "2026-11-20" in rows_xml([[day]], 2, {}, Dates()).decode()

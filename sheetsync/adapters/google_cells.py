@@ -14,6 +14,7 @@ from typing import Any
 
 from sheetsync.domain.layout import (
     FONT,
+    ISO_DATE_FORMAT,
     Chart,
     Highlight,
     SheetLayout,
@@ -26,7 +27,6 @@ from sheetsync.domain.values import SERIAL_EPOCH, CellValue, Formula, to_serial
 
 Json = dict[str, Any]
 
-ISO_DATE = "yyyy-mm-dd"
 DEFAULT_FONT_SIZE = 10
 CHAR_PIXELS = 7  # one character of column width, in pixels (Arial 10)
 CELL_FIELDS = "userEnteredValue,userEnteredFormat,dataValidation"
@@ -51,8 +51,9 @@ def number_format(pattern: str) -> Json:
         # custom format, which Google files under NUMBER; its fourth part is text's
         return {"type": "NUMBER", "pattern": pattern}
     lowered = pattern.lower().replace('"', "")
-    is_date = any(part in lowered for part in ("yy", "mmm", "d ", "dd"))
-    return {"type": "DATE" if is_date else "NUMBER", "pattern": pattern}
+    if not any(part in lowered for part in ("yy", "mmm", "d ", "dd")):
+        return {"type": "NUMBER", "pattern": pattern}
+    return {"type": "DATE_TIME" if "h" in lowered else "DATE", "pattern": pattern}
 
 
 def serial(value: date) -> float:
@@ -112,7 +113,7 @@ def cell_data(value: CellValue, style: Style | None = None) -> Json:
     if style is not None and style != Style():
         out["userEnteredFormat"] = cell_format(style)
     elif isinstance(value, date):
-        out["userEnteredFormat"] = {"numberFormat": number_format(ISO_DATE)}
+        out["userEnteredFormat"] = {"numberFormat": number_format(ISO_DATE_FORMAT)}
     return out
 
 
@@ -130,7 +131,7 @@ def _appended(value: CellValue) -> Json:
     out = cell_data(value)
     pattern = appended_format(value)
     if pattern is not None and not isinstance(value, bool):
-        out["userEnteredFormat"] = {"numberFormat": {"type": "NUMBER", "pattern": pattern}}
+        out["userEnteredFormat"] = {"numberFormat": number_format(pattern)}
     return out
 
 

@@ -16,6 +16,7 @@ import stat
 import tempfile
 import zipfile
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from types import TracebackType
 
@@ -33,7 +34,7 @@ from sheetsync.adapters.xlsx_history import (
 )
 from sheetsync.adapters.xlsx_package import NS, Package, q
 from sheetsync.adapters.xlsx_print import print_titles
-from sheetsync.adapters.xlsx_read import SheetReader, shared_strings
+from sheetsync.adapters.xlsx_read import Dates, SheetReader
 from sheetsync.adapters.xlsx_rename import rename_sheet
 from sheetsync.adapters.xlsx_rows import RowMover
 from sheetsync.adapters.xlsx_sheet import Sheet, new_sheet
@@ -125,7 +126,7 @@ class XlsxWorkbook:
                 if entry.title not in wanted:
                     continue
                 if entry.title in APPEND_ONLY:
-                    grids[entry.title] = self._append_only(pkg, entry.title, entry.part)
+                    grids[entry.title] = self._append_only(pkg, reader, entry.title, entry.part)
                 else:
                     grids[entry.title] = reader.grid(entry.part)
                     if found := reader.notes(entry.part):
@@ -145,8 +146,8 @@ class XlsxWorkbook:
         log.info("read %s: %d tabs, %d read", self.path, len(titles), len(shown))
         return Snapshot(True, titles, shown, ledger, notes=notes)
 
-    def _append_only(self, pkg: Package, title: str, part: str) -> Grid:
-        rows = read_rows(pkg.read(part), shared_strings(pkg))
+    def _append_only(self, pkg: Package, reader: SheetReader, title: str, part: str) -> Grid:
+        rows = read_rows(pkg.read(part), reader.strings, reader.dates())
         filled = [r for r, values in rows if any(v is not None for v in values)]
         self._last_rows[title] = max(filled, default=0)
         return as_grid(rows)
@@ -261,9 +262,10 @@ class XlsxWorkbook:
         if last is None:  # made by this write
             last = Sheet(pkg.tree(entry.part), title).last_row()
         numbers = {}
-        if any(isinstance(v, int | float) for r in rows for v in r):  # bool is an int
+        if any(isinstance(v, int | float | date) for r in rows for v in r):  # bool is an int
             numbers = {kind: styles.xf(style) for kind, style in NUMBER_STYLES.items()}
-        pkg.write(entry.part, append_rows(pkg.read(entry.part), rows, last, numbers))
+        dates = Dates(date1904=pkg.date1904)
+        pkg.write(entry.part, append_rows(pkg.read(entry.part), rows, last, numbers, dates))
         self._last_rows[title] = last + len(rows)
 
     @staticmethod

@@ -13,11 +13,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape, unescape
 
-from sheetsync.domain.layout import BOOLEAN_FORMAT, DECIMAL_FORMAT, WHOLE_FORMAT, Style
+from sheetsync.adapters.xlsx_read import Dates
+from sheetsync.domain.layout import (
+    BOOLEAN_FORMAT,
+    DECIMAL_FORMAT,
+    ISO_DATE_FORMAT,
+    ISO_MOMENT_FORMAT,
+    WHOLE_FORMAT,
+    Style,
+)
 from sheetsync.domain.page import column_letter, column_number
 from sheetsync.domain.values import CellValue, Formula
 
@@ -28,16 +36,19 @@ _DIMENSION = re.compile(rb"<dimension[^>]*/>")
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _OUR_ROW = re.compile(rb'<row r="(\d+)">(.*?)</row>', re.S)
 _OUR_CELL = re.compile(
-    rb'<c r="([A-Z]+)\d+"(?: s="\d+")?(?: t="(b|inlineStr)")?>'
+    rb'<c r="([A-Z]+)\d+"(?: s="(\d+)")?(?: t="(b|inlineStr)")?>'
     rb'(?:<v>([^<]*)</v>|<is><t(?: xml:space="preserve")?>([^<]*)</t></is>)</c>'
 )
 Rows = list[tuple[int, list[CellValue]]]
-# how appended numbers show: whole numbers with thousands separated, others with
-# their decimals (History's amounts, targets and actuals, as typed numbers)
+# how appended values show: whole numbers with thousands separated, others with
+# their decimals (History's amounts, targets and actuals, as typed numbers), and
+# dates as dates (a serial number in a date format, as Excel and LibreOffice keep them)
 NUMBER_STYLES = {
     "whole": Style(number_format=WHOLE_FORMAT),
     "decimal": Style(number_format=DECIMAL_FORMAT),
     "boolean": Style(number_format=BOOLEAN_FORMAT),  # LibreOffice shows 0 without
+    "date": Style(number_format=ISO_DATE_FORMAT),
+    "moment": Style(number_format=ISO_MOMENT_FORMAT),
 }
 
 
@@ -59,7 +70,7 @@ def sheet_data(xml: bytes) -> tuple[int, int]:
     return m.end(), end
 
 
-def parse_rows(body: bytes, strings: Sequence[str]) -> Rows:
+def parse_rows(body: bytes, strings: Sequence[str], dates: Dates | None = None) -> Rows:
     """(row number, values) for each row of a sheetData fragment."""
     # streamed, each row emptied once read: a tree of a large History would take
     # gigabytes (one element per cell)
@@ -80,7 +91,7 @@ def parse_rows(body: bytes, strings: Sequence[str]) -> Rows:
                 ref = c.get("r", "")
                 col = column_number(ref.rstrip("0123456789")) if ref else len(values) + 1
                 values.extend([None] * (col - 1 - len(values)))
-                values.append(_cell(c, strings))
+                values.append(_cell(c, strings, dates or Dates()))
             while values and values[-1] is None:
                 values.pop()
             rows.append((int(elem.get("r", len(rows) + 1)), values))
@@ -89,7 +100,7 @@ def parse_rows(body: bytes, strings: Sequence[str]) -> Rows:
     return rows
 
 
-def _cell(c: ET.Element, strings: Sequence[str]) -> CellValue:
+def _cell(c: ET.Element, strings: Sequence[str], dates: Dates) -> CellValue:
     kind = c.get("t", "n")
     v = c.find(f"{{{MAIN}}}v")
     text = v.text if v is not None else None
@@ -103,12 +114,13 @@ def _cell(c: ET.Element, strings: Sequence[str]) -> CellValue:
         return text.strip() == "1"
     if kind in ("str", "e"):
         return text
-    number = float(text)
-    return int(number) if number.is_integer() else number
+    return dates.value(float(text), int(c.get("s", "0")))
 
 
-def read_rows(xml: bytes, strings: Sequence[str]) -> Rows:
-    """Every row of a worksheet, as (row number, values)."""
+def read_rows(xml: bytes, strings: Sequence[str], dates: Dates | None = None) -> Rows:
+    """Every row of a worksheet, as (row number, values); a number in a date
+    format as the date (``dates``)."""
+    dates = dates or Dates()
     start, end = sheet_data(xml)
     body = xml[start:end]
     rows: Rows = []
@@ -116,9 +128,9 @@ def read_rows(xml: bytes, strings: Sequence[str]) -> Rows:
         inner = m.group(2)
         cells = _OUR_CELL.findall(inner)
         if len(cells) != inner.count(b"<c "):
-            return parse_rows(body, strings)
+            return parse_rows(body, strings, dates)
         values: list[CellValue] = []
-        for col, kind, number, text in cells:
+        for col, style, kind, number, text in cells:
             n = column_number(col.decode())
             values.extend([None] * (n - 1 - len(values)))
             if kind == b"inlineStr":
@@ -126,11 +138,10 @@ def read_rows(xml: bytes, strings: Sequence[str]) -> Rows:
             elif kind == b"b":
                 values.append(number.strip() == b"1")
             else:
-                x = float(number)
-                values.append(int(x) if x.is_integer() else x)
+                values.append(dates.value(float(number), int(style or 0)))
         rows.append((int(m.group(1)), values))
     if len(rows) != body.count(b"<row"):
-        return parse_rows(body, strings)
+        return parse_rows(body, strings, dates)
     return rows
 
 
@@ -145,15 +156,21 @@ def _xml_text(value: str) -> str:
 
 
 def rows_xml(
-    rows: Iterable[Sequence[CellValue]], first_row: int, numbers: Mapping[str, int] | None = None
+    rows: Iterable[Sequence[CellValue]],
+    first_row: int,
+    numbers: Mapping[str, int] | None = None,
+    dates: Dates | None = None,
 ) -> bytes:
     """Rows as worksheet XML: text as inline strings (never formulas), numbers
-    (formatted with the cell formats ``numbers`` gives for ``NUMBER_STYLES``),
-    booleans; dates as ISO text."""
+    and booleans, and dates as date serials (``dates``: the workbook's epoch),
+    each formatted with the cell format ``numbers`` gives for its kind of
+    ``NUMBER_STYLES``. Without a date format, a date goes as ISO text."""
     numbers = numbers or {}
-    whole = f' s="{numbers["whole"]}"' if "whole" in numbers else ""
-    decimal = f' s="{numbers["decimal"]}"' if "decimal" in numbers else ""
-    boolean = f' s="{numbers["boolean"]}"' if "boolean" in numbers else ""
+    dates = dates or Dates()
+    whole, decimal, boolean, day, moment = (
+        f' s="{numbers[k]}"' if k in numbers else ""
+        for k in ("whole", "decimal", "boolean", "date", "moment")
+    )
     out: list[str] = []
     for r, row in enumerate(rows, start=first_row):
         cells: list[str] = []
@@ -166,6 +183,9 @@ def rows_xml(
             elif isinstance(value, int | float):
                 style = whole if float(value).is_integer() else decimal
                 cells.append(f'<c r="{ref}"{style}><v>{value!r}</v></c>')
+            elif isinstance(value, date) and (moment if isinstance(value, datetime) else day):
+                style = moment if isinstance(value, datetime) else day
+                cells.append(f'<c r="{ref}"{style}><v>{dates.serial(value)!r}</v></c>')
             else:
                 text = value.isoformat() if isinstance(value, date) else str(value)
                 if isinstance(value, Formula):
@@ -183,6 +203,7 @@ def append_rows(
     rows: Sequence[Sequence[CellValue]],
     last_data_row: int,
     numbers: Mapping[str, int] | None = None,
+    dates: Dates | None = None,
 ) -> bytes:
     """``rows`` added after row ``last_data_row`` (the last that holds a value), and
     before any row a program left further down; an empty row element in the way
@@ -208,7 +229,7 @@ def append_rows(
     kept.append(body[pos:])
     body = b"".join(kept)
     cut = len(body) if at is None else at
-    new = rows_xml(rows, first, numbers)
+    new = rows_xml(rows, first, numbers, dates)
     out = xml[:start] + body[:cut] + new + body[cut:] + xml[end:]
     return _DIMENSION.sub(b"", out, count=1)
 

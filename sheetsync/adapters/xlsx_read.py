@@ -6,7 +6,8 @@ A note on a cell (a comment, in Excel's words) is read too."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
 
 from openpyxl.formula.translate import Translator
 
@@ -55,6 +56,28 @@ def styles_of(pkg: Package) -> StyleBook | None:
     return None
 
 
+class Dates:
+    """Which cell formats of a workbook show dates, and its date epoch: what turns
+    a number read from History back into the date it shows."""
+
+    def __init__(self, styles: Sequence[bool] = (), date1904: bool = False) -> None:
+        self.styles = styles
+        self.epoch = EPOCH_1904 if date1904 else EPOCH_1900
+
+    def value(self, number: float, style: int) -> CellValue:
+        if 0 <= style < len(self.styles) and self.styles[style] and 0 <= number < 2_958_466:
+            # to the nearest second: a serial's fraction of a day is rarely exact
+            moment = self.epoch + timedelta(seconds=round(number * 86_400))
+            return moment.date() if moment.time() == datetime.min.time() else moment
+        return int(number) if number.is_integer() and abs(number) < 2**53 else number
+
+    def serial(self, value: date) -> int | float:
+        if isinstance(value, datetime):
+            delta = value.replace(tzinfo=None) - self.epoch
+            return delta.days + delta.seconds / 86_400
+        return (datetime(value.year, value.month, value.day) - self.epoch).days
+
+
 class SheetReader:
     """Reads worksheets of one package, with its strings and formats looked up once."""
 
@@ -62,7 +85,11 @@ class SheetReader:
         self.pkg = pkg
         self.strings = shared_strings(pkg)
         self.styles = styles_of(pkg)
-        self.epoch = EPOCH_1904 if pkg.date1904 else EPOCH_1900
+        self._dates: Dates | None = None
+
+    def dates(self) -> Dates:
+        styles = self.styles.date_styles() if self.styles is not None else ()
+        return Dates(styles, self.pkg.date1904)
 
     def grid(self, part: str) -> Grid:
         root = self.pkg.tree(part)
@@ -126,12 +153,9 @@ class SheetReader:
                 return datetime.fromisoformat(raw)
             except ValueError:
                 return raw
-        number = float(raw)
-        style = int(c.get("s", "0"))
-        if self.styles is not None and self.styles.is_date(style):
-            moment = self.epoch + timedelta(days=number)
-            return moment.date() if moment.time() == datetime.min.time() else moment
-        return int(number) if number.is_integer() and abs(number) < 2**53 else number
+        if self._dates is None:
+            self._dates = self.dates()
+        return self._dates.value(float(raw), int(c.get("s", "0")))
 
     def notes(self, part: str) -> Notes:
         """The notes (comments) on the sheet's cells, by (row, column)."""

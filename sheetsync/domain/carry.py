@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
 
 from sheetsync.domain.history import header_index, text_under
 from sheetsync.domain.page import Item, Page, SectionContent
@@ -51,9 +50,8 @@ class HistoryRow:
         out: list[CellValue] = []
         for name in header:
             key = str(name or "")
-            value = fixed[key] if key in fixed else self.values.get(key)
-            # dates as ISO text: History is a plain log that needs no cell formats
-            out.append(value.isoformat() if isinstance(value, date) else value)
+            # dates stay dates: each backend writes a date cell with a date format
+            out.append(fixed[key] if key in fixed else self.values.get(key))
         while out and out[-1] is None:
             out.pop()
         return out

@@ -5,6 +5,7 @@ turn one of these into their own calls, so both workbooks look alike."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from sheetsync.domain.values import CellValue
 
@@ -22,12 +23,19 @@ BOOLEAN_FORMAT = '"TRUE";"TRUE";"FALSE"'
 # the others with their decimals (amounts, targets and actuals, typed numbers)
 WHOLE_FORMAT = "#,##0"
 DECIMAL_FORMAT = "#,##0.0#########"
+# how History's dates show: the ISO order reads the same in every locale and sorts
+ISO_DATE_FORMAT = "yyyy-mm-dd"
+ISO_MOMENT_FORMAT = "yyyy-mm-dd hh:mm"
 
 
 def appended_format(value: object) -> str | None:
     """The number format of a value appended to History (none for text)."""
     if isinstance(value, bool):
         return BOOLEAN_FORMAT
+    if isinstance(value, datetime):
+        return ISO_MOMENT_FORMAT
+    if isinstance(value, date):
+        return ISO_DATE_FORMAT
     if isinstance(value, int | float):
         return WHOLE_FORMAT if float(value).is_integer() else DECIMAL_FORMAT
     return None
