@@ -361,7 +361,17 @@ def report(obj: Ctx, team_name: str | None, out: Path | None, periods: int) -> N
 @click.pass_obj
 @boundary
 def import_(obj: Ctx, csv_file: Path, team_name: str | None, dry_run: bool) -> None:
-    """Update the deal rows from a CRM report export (Salesforce, HubSpot or mapped)."""
+    """Update the deal rows from a CRM report export (Salesforce, HubSpot or mapped),
+    and the stage log from the dates the CRM gives.
+
+    FILE.csv is a deals export: its deals update the pages, and a HubSpot export's
+    "Date entered <stage>" columns date each deal's changes of stage. A Salesforce
+    stage-history export (an "Opportunity History" report with "From Stage" / "To
+    Stage" columns) is told by its header: it dates changes of stage and changes no
+    page; import the deals export first, since a deal sheetsync does not know is left
+    out. The CRM's dates win over the day sheetsync saw a change, a change already
+    recorded is not added again, and the changes of stage on the pages are recorded
+    as rollover and refresh record them."""
     from sheetsync.crm_import import CsvProblems, import_deals
 
     teams = obj.teams(team_name)
@@ -386,12 +396,28 @@ def import_(obj: Ctx, csv_file: Path, team_name: str | None, dry_run: bool) -> N
             click.echo(f"    update  {label}")
         for label in add:
             click.echo(f"    add     {label}")
+    if res.stage_source:  # the file dates changes of stage
+        crm = {"hubspot": "HubSpot", "salesforce": "Salesforce"}.get(res.stage_source, "CRM")
+        took = "would take" if dry_run else "took"
+        known = f"; {res.stages_known} already recorded" if res.stages_known else ""
+        click.echo(
+            f"{team.name}: {took} {plural(res.stages_taken, 'stage change')} from "
+            f"{csv_file.name} ({crm}'s dates) into the stage log{known}"
+        )
+    if res.stages_seen:
+        recorded = "would be recorded" if dry_run else "recorded"
+        click.echo(
+            f"{team.name}: {plural(res.stages_seen, 'change')} of stage seen on the pages "
+            f"{recorded} in the stage log"
+        )
     for line in res.notes:  # typed deals matched, owners changed, rows left out
         click.echo(f"{team.name}: {line}")
     for warning in res.warnings:  # amounts kept as typed, by CSV row and column
         click.echo(f"Warning: {warning}", err=True)
-    if not res.updated and not res.added and not res.notes:
-        click.echo(f"{team.name}: nothing to change; the pages match {csv_file.name}")
+    if not (res.updated or res.added or res.notes or res.stages_taken or res.stages_seen):
+        click.echo(
+            f"{team.name}: nothing to change; the pages and the stage log match {csv_file.name}"
+        )
     elif dry_run:
         click.echo(f"{team.name}: dry run, nothing written")
 

@@ -19,6 +19,12 @@ What a team's workbook already holds is taken into account:
 - the file may be comma-, semicolon- (European Excel), tab- or pipe-separated;
 - amounts and dates are read the team's way (``Reading``: its locale and
   currency); an amount in another currency is kept as typed, with a warning.
+
+The stage log (``_stages``, issue 15) takes the dates the CRM gives of each deal's
+changes of stage (``crm_stage_history``): a HubSpot deals export's "Date entered
+<stage>" columns, or a Salesforce stage-history export, told by its header. Like
+rollover and refresh, every import also records the changes of stage it sees on
+the pages (as the import leaves them), once.
 """
 
 from __future__ import annotations
@@ -27,15 +33,29 @@ import csv
 import io
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
 from sheetsync.adapters.registry import open_workbook
 from sheetsync.config import LOST, WON, Rep, Team
+from sheetsync.crm_stage_history import (
+    HUBSPOT,
+    SALESFORCE,
+    CrmHistory,
+    DealPlaces,
+    Entry,
+    HubSpotDates,
+    changes,
+    history_header,
+    not_recorded,
+    placed,
+    read_stage_history,
+)
 from sheetsync.domain.history import header_index, text_under
 from sheetsync.domain.page import Item, Page
-from sheetsync.domain.plan import WritePlan
+from sheetsync.domain.plan import Snapshot, WritePlan
+from sheetsync.domain.stage_log import STAGE_LOG_HEADER, STAGE_LOG_TAB, read_log
 from sheetsync.domain.template import Section
 from sheetsync.domain.values import (
     CellValue,
@@ -46,7 +66,8 @@ from sheetsync.domain.values import (
     read_number,
 )
 from sheetsync.errors import SheetsyncError
-from sheetsync.usecases import load_pages, now_text, rep_edit, write_replanned
+from sheetsync.team_view import StageLog, history_table, stage_log
+from sheetsync.usecases import load_pages, now_text, record_stages, rep_edit, write_replanned
 
 # template column each CRM field lands in (the deal sections' keys); a field whose
 # column a deal section lacks falls back to the next key listed, else is left out
@@ -77,6 +98,7 @@ class CrmDeal:
     crm_id: str
     values: dict[str, CellValue]  # by CRM field name (TARGET's keys)
     row: int = 0  # the CSV row it came from
+    entries: list[Entry] = field(default_factory=list)  # HubSpot's "Date entered" cells
 
 
 @dataclass
@@ -88,6 +110,7 @@ class CrmFile:
     outsiders: dict[str, list[int]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     delimiter: str = ","
+    stage_dates: bool = False  # it has "Date entered <stage>" columns (HubSpot)
 
 
 @dataclass
@@ -102,6 +125,10 @@ class ImportResult:
     moved: list[str] = field(default_factory=list)  # deals whose owner changed
     skipped: list[str] = field(default_factory=list)  # rows left out, and why
     warnings: list[str] = field(default_factory=list)  # cells kept as typed
+    stage_source: str = ""  # the CRM whose dates of changes of stage the file gives
+    stages_taken: int = 0  # changes of stage the CRM dates, added to the stage log
+    stages_known: int = 0  # ... that the stage log already held
+    stages_seen: int = 0  # changes of stage seen on the pages, added to the stage log
 
     @property
     def notes(self) -> list[str]:
@@ -192,11 +219,73 @@ def _stage_reader(team: Team) -> Callable[[str], str]:
     return read
 
 
-def read_crm_csv(team: Team, path: Path) -> CrmFile:
-    """The file's deals for the team, or every problem in it (``CsvProblems``)."""
+def stage_reader(team: Team, preset: str | None = None) -> Callable[[str], str]:
+    """``_stage_reader`` with the default stages of ``preset``'s CRM (the one whose
+    export is read), whatever the team's preset."""
+    if preset is None or preset == team.crm.preset:
+        return _stage_reader(team)
+    return _stage_reader(replace(team, crm=replace(team.crm, preset=preset)))
+
+
+def stage_ranks(team: Team) -> dict[str, int]:
+    """Each of the template's stages (as compared) -> its place in the stage list."""
+    out: dict[str, int] = {}
+    for sec in team.template.sections:
+        if sec.role == "deals":
+            for col in sec.columns:
+                if col.key == "stage":
+                    for choice in col.choices:
+                        out.setdefault(_key(choice), len(out))
+    return out
+
+
+def owner_reader(team: Team) -> Callable[[str], Rep | None]:
+    """A CRM owner (a name or an address, as ``crm.owners`` maps it) -> the rep."""
+    owners = {person_key(k): v for k, v in team.crm.owners}
+    reps: dict[str, Rep] = {}
+    for rep in team.reps:
+        reps[person_key(rep.name)] = rep
+        if rep.email:
+            reps[person_key(rep.email)] = rep
+
+    def read(owner: str) -> Rep | None:
+        return reps.get(person_key(owners.get(person_key(owner), owner)))
+
+    return read
+
+
+def _text_of(path: Path) -> str:
     text = _read_text(path)
     if not text.strip():
         raise SheetsyncError(f"{path}: the file is empty; export the report again")
+    return text
+
+
+def read_crm_file(team: Team, path: Path) -> CrmFile | CrmHistory:
+    """A deals export's deals (``read_crm_csv``), or a Salesforce stage-history
+    export's dated changes of stage, told by its header; or every problem in it
+    (``CsvProblems``)."""
+    text = _text_of(path)
+    found = history_header(text, DELIMITERS)
+    if found is None:
+        return read_crm_csv(team, path, text)
+    history, problems = read_stage_history(
+        text,
+        found[0],
+        path.name,
+        stage_reader(team, SALESFORCE),
+        team.template.reading.day_first,
+        team.crm.column("id"),
+    )
+    if problems:
+        raise CsvProblems(problems)
+    return history
+
+
+def read_crm_csv(team: Team, path: Path, text: str | None = None) -> CrmFile:
+    """The file's deals for the team, or every problem in it (``CsvProblems``)."""
+    if text is None:
+        text = _text_of(path)
     crm = team.crm
     delimiter = sniff_delimiter(text, [crm.column("id"), crm.column("owner")])
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -208,15 +297,11 @@ def read_crm_csv(team: Team, path: Path) -> CrmFile:
             f"{path} row 1: no column {', '.join(repr(m) for m in missing)} "
             f"(columns: {', '.join(header)}); map them under crm.columns in the config"
         )
-    owners = {person_key(k): v for k, v in crm.owners}
-    reps: dict[str, Rep] = {}
-    for rep in team.reps:
-        reps[person_key(rep.name)] = rep
-        if rep.email:
-            reps[person_key(rep.email)] = rep
+    rep_of = owner_reader(team)
     stage_of = _stage_reader(team)
     reading = team.template.reading
-    out = CrmFile([], delimiter=delimiter)
+    dates = HubSpotDates(header, stage_reader(team, HUBSPOT), stage_ranks(team), reading.day_first)
+    out = CrmFile([], delimiter=delimiter, stage_dates=bool(dates))
     problems: list[str] = []
     seen: dict[str, int] = {}
     for n, row in enumerate(reader, start=2):
@@ -240,7 +325,7 @@ def read_crm_csv(team: Team, path: Path) -> CrmFile:
             continue
         seen[crm_id] = n
         owner = cell("owner")
-        owner_rep = reps.get(person_key(owners.get(person_key(owner), owner)))
+        owner_rep = rep_of(owner)
         if owner_rep is None:
             out.outsiders.setdefault(owner or "(no owner)", []).append(n)
             continue
@@ -265,7 +350,9 @@ def read_crm_csv(team: Team, path: Path) -> CrmFile:
                     values[field_name] = check_text(raw)  # plain text, whatever it starts with
             except ValueError as exc:
                 problems.append(f"{where}: {column}: {exc}")
-        out.deals.append(CrmDeal(owner_rep, crm_id, values, n))
+        label = str(values.get("name") or "")
+        entries = dates.read(row, crm_id, n, where, problems, label) if dates else []
+        out.deals.append(CrmDeal(owner_rep, crm_id, values, n, entries))
     if problems:
         raise CsvProblems(problems)
     if out.outsiders and not out.deals:
@@ -506,22 +593,81 @@ def merge_deals(
     return touched, merge.new_links
 
 
+def import_stage_log(
+    team: Team,
+    snap: Snapshot,
+    pages: dict[str, Page],
+    crm: CrmHistory,
+    links: dict[str, str],
+    today: date,
+    at: str,
+    result: ImportResult,
+    file_name: str,
+) -> StageLog:
+    """The changes of stage to add to ``_stages``: those the CRM dates that it does
+    not hold yet (with the same deal, stage, day and source), under the deals' ids
+    on the pages; then those the pages show against the log with the CRM's in it
+    (a stage the CRM dates is not dated a second time by the day it was seen).
+
+    A deal sheetsync does not know (on no page, not in History or the log, not
+    linked to a row by a ``crm link``) is left out and counted: a Salesforce
+    history covers every opportunity of the org, long-closed and other teams'
+    ones too, and sheetsync cannot tell which would be this team's. A deal that
+    closed and left its page is known to History, and its changes are kept."""
+    read = read_log(snap.grids.get(STAGE_LOG_TAB, []))
+    places = DealPlaces(pages, team.template, snap.grids.get("History", []), links, read)
+    rep_of = owner_reader(team)
+
+    def rep_name(owner: str) -> str:
+        rep = rep_of(owner) if owner else None
+        return rep.name if rep else ""
+
+    found, unknown = placed(changes(crm), places, rep_name)
+    taken, known = not_recorded(found, read)
+    with_crm: list[list[CellValue]] = [
+        list(STAGE_LOG_HEADER),
+        *(c.row(at) for c in [*read, *taken]),
+    ]
+    as_if = replace(snap, grids={**snap.grids, STAGE_LOG_TAB: with_crm})
+    seen = stage_log(team, as_if, history_table(team, snap), pages, today)
+    result.stages_taken, result.stages_known, result.stages_seen = len(taken), known, len(seen.new)
+    if unknown:
+        shown = ", ".join(unknown[:4]) + (", ..." if len(unknown) > 4 else "")
+        n = len(unknown)
+        result.skipped.append(
+            f"{n} deal{'s' if n > 1 else ''} in {file_name} left out of the stage log: on "
+            f"no page, not in History and not linked to a row ({shown}); import the deals "
+            "export first, then this file again"
+        )
+    return StageLog(read, [*taken, *seen.new])
+
+
 def import_deals(team: Team, today: date, path: Path, dry_run: bool = False) -> ImportResult:
-    """The CSV's deals onto the pages, in one write; planned again from a fresh
-    read when a person edits a page meanwhile, so their edit stays."""
-    crm_file = read_crm_csv(team, path)
-    deals = crm_file.deals
+    """The CSV's deals onto the pages, and the changes of stage it dates (or, for a
+    stage-history export, only those) into the stage log, in one write; planned
+    again from a fresh read when a person edits a page meanwhile, so their edit
+    stays."""
+    crm_file = read_crm_file(team, path)
+    deals = crm_file.deals if isinstance(crm_file, CrmFile) else []
     if not any(s.role == "deals" for s in team.template.sections):
         raise SheetsyncError(f"template '{team.template.name}' has no deals section to import into")
     with open_workbook(team.workbook) as wb:
 
         def plan_once() -> tuple[ImportResult, WritePlan | None]:
-            snap, pages, errors = load_pages(team, wb, also=("History",), writing=True)
+            snap, pages, errors = load_pages(
+                team, wb, also=("History", STAGE_LOG_TAB), writing=True
+            )
             if not snap.exists:
                 raise SheetsyncError(f"{wb.location}: no workbook yet; run sheetsync init first")
             result = ImportResult(team.name, wb.location, dry_run)
-            result.warnings = list(crm_file.warnings)
-            if crm_file.outsiders:
+            if isinstance(crm_file, CrmHistory):
+                history = crm_file
+                result.stage_source = history.source
+            else:
+                history = CrmHistory(HUBSPOT, [e for d in deals for e in d.entries])
+                result.stage_source = HUBSPOT if crm_file.stage_dates else ""
+                result.warnings = list(crm_file.warnings)
+            if isinstance(crm_file, CrmFile) and crm_file.outsiders:
                 n = sum(len(rows) for rows in crm_file.outsiders.values())
                 result.skipped.append(
                     f"{n} row{'s' if n > 1 else ''} skipped: owned by someone outside team "
@@ -539,10 +685,12 @@ def import_deals(team: Team, today: date, path: Path, dry_run: bool = False) -> 
             touched, links = merge_deals(
                 deals, pages, team, result, snap.grids.get("History", []), snap.ledger
             )
-            if dry_run or not touched:
+            at = now_text()
+            linked = {**crm_links(snap.ledger), **{crm_id: page_id for _, crm_id, page_id in links}}
+            log = import_stage_log(team, snap, pages, history, linked, today, at, result, path.name)
+            if dry_run or not (touched or log.new):
                 return result, None
             plan = WritePlan()
-            at = now_text()
             for rep in team.reps:
                 if rep.name in touched:
                     page = pages[rep.name]
@@ -557,6 +705,7 @@ def import_deals(team: Team, today: date, path: Path, dry_run: bool = False) -> 
             for rep_name, crm_id, page_id in links:
                 period = pages[rep_name].period_label if rep_name in pages else ""
                 plan.ledger.append([LINK, rep_name, period, at, f"{crm_id} {page_id}"])
+            record_stages(team, snap, log, at, plan)
             return result, plan
 
         return write_replanned(wb, plan_once)
