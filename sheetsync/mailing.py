@@ -108,7 +108,15 @@ def _signals(team: Team, snap: Snapshot, pages: dict[str, Page], today: date) ->
 
 
 def deal_flags(signals: TeamSignals, rep: str) -> dict[str, list[str]]:
-    return {d.deal_id: d.flags for d in signals.for_rep(rep) if d.flags}
+    """Each of the rep's deals' flags by id, but slow in stage (``stage_times``)."""
+    flags = {d.deal_id: d.worded(slow=False) for d in signals.for_rep(rep)}
+    return {deal: said for deal, said in flags.items() if said}
+
+
+def stage_times(signals: TeamSignals, rep: str) -> dict[str, str]:
+    """Each of the rep's deals slow in its stage, by id: "40 days in Trial; your won
+    deals took 7" (or the team's, or the default), as the emails say it to the rep."""
+    return {d.deal_id: d.stage_time() for d in signals.for_rep(rep) if d.slow}
 
 
 def _selected(team: Team, rep_name: str | None) -> tuple[Rep, ...]:
@@ -347,6 +355,7 @@ def _recap_due(ctx: Context, rep: Rep, page: Page, period: Period, flags: bool =
             team.currency,
             deal_flags(ctx.signals, rep.name) if with_flags else None,
             ctx.meeting_time(nxt, period.next()) if isinstance(nxt, date) else None,
+            stage_times(ctx.signals, rep.name) if with_flags else None,
         )
 
     def nothing() -> str | None:
@@ -478,6 +487,7 @@ def agenda(
                 ctx.meeting_time(meeting, period),
                 team.currency,
                 deal_flags(ctx.signals, rep.name),
+                stage_times(ctx.signals, rep.name),
             )
             return agenda_message(team, rep, content, ctx.templates)
 

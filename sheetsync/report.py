@@ -3,12 +3,17 @@
 Trends over the last periods (pipeline, coverage, win rate, commitments hit rate)
 as one line chart each, a line per rep, drawn as inline SVG: the file needs no
 network, no script and no other file, and opens in any browser or mail client.
+
+Won against lost (issue 15): the days won and lost deals spent in each stage and
+their cycles, median and quartiles, for the team and each rep, as a table and as
+a chart of bars (HTML, not SVG, so that its words keep their size on a phone).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -18,6 +23,8 @@ from sheetsync.adapters.registry import open_workbook
 from sheetsync.config import Team
 from sheetsync.domain.signals import TeamSignals, trends
 from sheetsync.domain.stage_log import STAGE_LOG_TAB
+from sheetsync.domain.stage_times import Spread
+from sheetsync.domain.template import Template
 from sheetsync.errors import SheetsyncError
 from sheetsync.file_safety import write_private
 from sheetsync.messages import Templates
@@ -121,6 +128,192 @@ def shown_flags(flags: list[str], pushes: int, push_flag: int) -> list[str]:
     return [f for f in flags if not f.startswith("pushed")]
 
 
+# --- won against lost: days in each stage, and cycles ----------------------------------
+
+WON_COLORS = ("#aceebb", "#1a7f37")  # quartile range, median
+LOST_COLORS = ("#ffcecb", "#a23e48")
+
+
+def stage_order(template: Template, stages: Iterable[str]) -> list[str]:
+    """``stages`` in the order of the template's stage choices; stages it does not
+    list (typed by hand in History, or a CRM's) after them, by name."""
+    rank: dict[str, int] = {}
+    for sec in template.sections:
+        if sec.role != "deals":
+            continue
+        for col in sec.columns:
+            if col.key == "stage":
+                for choice in col.choices:
+                    rank.setdefault(choice.casefold(), len(rank))
+    return sorted(set(stages), key=lambda s: (rank.get(s.casefold(), len(rank)), s.casefold()))
+
+
+def days_text(value: float) -> str:
+    """Days as the report says them: whole from 10 on, to a tenth below (quartiles
+    interpolate: 7.5 days is worth saying, 57.8 is not), halves rounded up."""
+    if abs(value) >= 9.95:
+        return f"{math.floor(value + 0.5):d}"
+    return f"{math.floor(value * 10 + 0.5) / 10:g}"
+
+
+def spread_text(spread: Spread | None) -> str:
+    """The median and, in brackets, the quartiles (the middle half of the deals):
+    "7 d (5–9)"; "≈" before figures at period granularity; "–" for none."""
+    if spread is None:
+        return "–"
+    rough = "≈" if spread.at_period_granularity else ""
+    text = f"{rough}{days_text(spread.median)} d"
+    if days_text(spread.q1) != days_text(spread.q3):
+        text += f" ({days_text(spread.q1)}–{days_text(spread.q3)})"
+    return text
+
+
+@dataclass(frozen=True)
+class SpreadRow:
+    """One row of the won-against-lost table: the team's or a rep's."""
+
+    who: str
+    won: Spread | None
+    lost: Spread | None
+    team: bool = False
+    few_won: bool = False  # the team's, with too few won deals: the default is used
+
+
+@dataclass
+class SpreadGroup:
+    """A stage (or the cycle) and its rows: the team's, then each rep's."""
+
+    title: str
+    rows: list[SpreadRow] = field(default_factory=list)
+    cycle: bool = False  # the whole cycle, not a stage
+
+
+def won_against_lost(
+    signals: TeamSignals, template: Template, reps: Iterable[str], min_won: int
+) -> list[SpreadGroup]:
+    """The cycle, then each stage in template order: the team's won and lost
+    deals' days, then each rep's who has any."""
+    reps = list(reps)
+    groups = []
+    cycle = SpreadGroup("Cycle: first stage to close", cycle=True)
+    if signals.cycle_won or signals.cycle_lost:
+        cycle.rows.append(SpreadRow("Team", signals.cycle_won, signals.cycle_lost, team=True))
+    for rep in reps:
+        rs = signals.reps.get(rep)
+        if rs is not None and (rs.cycle_won or rs.cycle_lost):
+            cycle.rows.append(SpreadRow(rep, rs.cycle_won, rs.cycle_lost))
+    if cycle.rows:
+        groups.append(cycle)
+    won, lost = signals.stage_spread_won, signals.stage_spread_lost
+    for stage in stage_order(template, [*won, *lost]):
+        few = won.get(stage) is None or won[stage].deals < min_won
+        group = SpreadGroup(stage, [SpreadRow("Team", won.get(stage), lost.get(stage), True, few)])
+        for rep in reps:
+            rs = signals.reps.get(rep)
+            if rs is None:
+                continue
+            mine = rs.stage_spread_won.get(stage), rs.stage_spread_lost.get(stage)
+            if mine != (None, None):
+                group.rows.append(SpreadRow(rep, *mine))
+        groups.append(group)
+    return groups
+
+
+def _percent(value: float, top: float) -> str:
+    return f"{min(max(value / top, 0.0), 1.0) * 100:.2f}%"
+
+
+def _bar(spread: Spread | None, top: float, ticks: list[float], colors: tuple[str, str]) -> str:
+    """A track the width of its cell: grid lines at the ticks, the quartile range as
+    a light bar and the median as a dark stroke."""
+    parts = ['<div style="position:relative;height:16px;">']
+    for v in ticks:
+        parts.append(
+            f'<div style="position:absolute;left:{_percent(v, top)};top:0;bottom:0;'
+            'width:1px;background:#eaeef2;"></div>'
+        )
+    if spread is not None:
+        left, right = spread.q1 / top, spread.q3 / top
+        parts.append(
+            f'<div style="position:absolute;left:{_percent(spread.q1, top)};top:3px;height:10px;'
+            f"width:{max(right - left, 0.0) * 100:.2f}%;min-width:2px;"
+            f'background:{colors[0]};"></div>'
+            f'<div style="position:absolute;left:{_percent(spread.median, top)};top:0;'
+            f'height:16px;width:3px;margin-left:-1px;background:{colors[1]};"></div>'
+        )
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def stage_chart(groups: list[SpreadGroup]) -> Markup:
+    """Won against lost days, per stage (the team's): for each stage a bar for its
+    won deals and one for its lost, the quartile range with the median marked, on
+    one axis of days from 0. HTML, each bar's words beside it: readable 390 px wide."""
+    stages = [(g.title, g.rows[0]) for g in groups if not g.cycle and g.rows and g.rows[0].team]
+    if not stages:
+        return Markup("")
+    values = [
+        v for _, r in stages for s in (r.won, r.lost) if s is not None for v in (s.q3, s.median)
+    ]
+    ticks = nice_ticks(max(values, default=1.0))
+    top = ticks[-1] or 1.0
+    cell = "padding:2px 0;"
+    parts = [
+        '<table role="presentation" width="100%" cellpadding="0" cellspacing="0" '
+        'style="border-collapse:collapse;table-layout:fixed;font-size:12px;">'
+        '<colgroup><col style="width:40px"><col><col style="width:112px"></colgroup>'
+    ]
+    for title, row in stages:
+        parts.append(
+            f'<tr><td colspan="3" style="padding:8px 0 2px 0;font-size:13px;font-weight:600;">'
+            f"{escape(title)}</td></tr>"
+        )
+        for kind, spread, colors in (("Won", row.won, WON_COLORS), ("Lost", row.lost, LOST_COLORS)):
+            said = (
+                f"{title}, {kind.lower()} deals: median {days_text(spread.median)} days, "
+                f"quartiles {days_text(spread.q1)} to {days_text(spread.q3)}, "
+                f"{spread.deals} deal{'s' if spread.deals != 1 else ''}"
+                if spread is not None
+                else f"{title}: no {kind.lower()} deals"
+            )
+            parts.append(
+                f'<tr title="{escape(said)}"><td style="{cell}color:#57606a;">{kind}</td>'
+                f'<td style="{cell}">{_bar(spread, top, ticks, colors)}</td>'
+                f'<td align="right" style="{cell}padding-left:6px;white-space:nowrap;">'
+                f"{escape(spread_text(spread))}</td></tr>"
+            )
+    labels = []
+    for k, v in enumerate(ticks):
+        shift = "0" if k == 0 else "-100%" if k == len(ticks) - 1 else "-50%"
+        labels.append(
+            f'<span style="position:absolute;left:{_percent(v, top)};top:0;'
+            f'transform:translateX({shift});white-space:nowrap;">{escape(days_text(v))}</span>'
+        )
+    parts.append(
+        f'<tr><td></td><td style="padding:4px 0 0 0;color:#57606a;font-size:11px;">'
+        f'<div style="position:relative;height:14px;">{"".join(labels)}</div></td>'
+        f'<td style="padding:4px 0 0 6px;color:#57606a;font-size:11px;">days</td></tr>'
+    )
+    parts.append("</table>")
+    return Markup("".join(parts))
+
+
+def spread_legend(groups: list[SpreadGroup], min_won: int, default_days: int) -> list[str]:
+    """What the table's marks mean, those that it uses."""
+    out = []
+    rows = [r for g in groups for r in g.rows]
+    if any("(" in spread_text(s) for r in rows for s in (r.won, r.lost)):
+        out.append("In brackets: the quartiles, between which the middle half of the deals fall.")
+    if any(s is not None and s.at_period_granularity for r in rows for s in (r.won, r.lost)):
+        out.append("≈: some of these deals' days are at period granularity (see the note below).")
+    if any(r.few_won for r in rows):
+        out.append(
+            f"†: fewer than {min_won} won deals went through the stage: its open deals are "
+            f"measured against the default of {default_days} days."
+        )
+    return out
+
+
 @dataclass
 class ReportResult:
     team: str
@@ -157,9 +350,14 @@ def report(team: Team, today: date, out: Path | None = None, periods: int = 12) 
         charts.append((title, line_chart(labels, series, percent)))
     legend = [(r.name, PALETTE[i % len(PALETTE)]) for i, r in enumerate(team.reps)]
     push_flag = team.signals.push_flag
-    flagged = [
-        (d, shown) for d in signals.deals if (shown := shown_flags(d.flags, d.pushes, push_flag))
+    flagged = [  # the manager reads it: "Bob's won deals took 7"
+        (d, shown)
+        for d in signals.deals
+        if (shown := shown_flags(d.worded(f"{d.rep}'s"), d.pushes, push_flag))
     ]
+    groups = won_against_lost(
+        signals, team.template, [r.name for r in team.reps], team.signals.min_won
+    )
     html = Templates(team.mail.templates, "report").render(
         "report.html.j2",
         team=team,
@@ -171,7 +369,11 @@ def report(team: Team, today: date, out: Path | None = None, periods: int = 12) 
         signals=signals,
         flagged=flagged,
         errors=sorted(errors.values()),
-        days=lambda v: "–" if v is None else f"{v:.0f} days",
+        groups=groups,
+        stage_chart=stage_chart(groups),
+        spread_text=spread_text,
+        legend_notes=spread_legend(groups, team.signals.min_won, team.signals.default_stage_days),
+        days=lambda v: "–" if v is None else f"{v:.0f} days",  # for templates of before
     )
     path = out or (team.workbook.path.parent if team.workbook.path else Path.cwd()) / (
         f"report-{team.name.replace(' ', '-').lower()}-{today.isoformat()}.html"

@@ -1,6 +1,7 @@
 """The team report as a manager reads it (issue 14): axes in round steps, every
 rep's dot visible where several meet, the same "pushed" in the table and the
-list, and tables that fit a phone 390 px wide (in headless Chromium)."""
+list, and tables (won against lost and its chart too, issue 15) that fit a phone
+390 px wide (in headless Chromium)."""
 
 from __future__ import annotations
 
@@ -58,6 +59,8 @@ def test_the_report_fits_a_phone_390_px_wide(tmp_path: Path) -> None:
     res = runner.invoke(cli, args)
     assert res.exit_code == 0, res.output
     html = out.read_text(encoding="utf-8")
+    # the demo's stage log gives the won-against-lost table and its chart: measured too
+    assert ">Won against lost<" in html and ">Days in each stage, won against lost<" in html
     # every "Pushed" in the table is a deal the list says was pushed
     listed = len(re.findall(r"<li[^>]*><strong>[^<]+</strong>[^<]*pushed", html))
     counted = re.findall(r"<td[^>]*>(\d+)</td>\s*<td[^>]*>(\d+)</td>\s*<td[^>]*>(\d+)</td>", html)

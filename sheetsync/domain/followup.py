@@ -168,6 +168,7 @@ class Line:
     note: str = ""
     carried_from: str = ""  # the period it first came up in, when before this one
     alert: str = ""  # overdue, close date passed: shown marked
+    stage_time: str = ""  # a deal slow in its stage: "40 days in Trial; your won deals took 7"
 
 
 @dataclass(frozen=True)
@@ -287,7 +288,11 @@ def build_recap(
     currency: str = "$",
     flags: Mapping[str, Sequence[str]] | None = None,
     next_time: MeetingTime | None = None,
+    stage_times: Mapping[str, str] | None = None,
 ) -> Recap:
+    """``flags``: each deal's health signals by id (``domain.signals``), said after
+    what changed on it; ``stage_times``: the time in stage of each deal slow in it,
+    said on a line of its own."""
     label = period.label
     meeting, next_meeting = page.header.get("meeting_date"), page.header.get("next_meeting")
     by = meeting if isinstance(meeting, date) else None
@@ -325,6 +330,8 @@ def build_recap(
             # a commitment is scored as the recap is written, not only at rollover
             values = scored(sec.carry, item.values)
             line = _line(sec, item, label, currency, note, by, values)
+            if sec.role == "deals":
+                line.stage_time = (stage_times or {}).get(item.id or "", "")
             if line.carried_from and carried_in and is_open(sec, item):
                 block.still_open.append(line)
             else:
@@ -355,6 +362,7 @@ def build_recap(
 class TalkingPoint:
     deal: str
     reasons: list[str]
+    stage_time: str = ""  # slow in its stage: "40 days in Trial; your won deals took 7"
 
 
 @dataclass
@@ -392,11 +400,14 @@ def build_agenda(
     time: MeetingTime,
     currency: str = "$",
     flags: Mapping[str, Sequence[str]] | None = None,
+    stage_times: Mapping[str, str] | None = None,
 ) -> Agenda:
-    """``flags``: each deal's health signals by id (``domain.signals``); the deals
-    that have any, or whose close date is before the meeting, are the ones to be
-    ready to talk about."""
+    """``flags``: each deal's health signals by id (``domain.signals``), and
+    ``stage_times`` the time in stage of each deal slow in it; the deals that have
+    any, or whose close date is before the meeting, are the ones to be ready to
+    talk about."""
     flags = flags or {}
+    stage_times = stage_times or {}
     label = period.label
     topics: list[Line] = []
     topic_headers: list[str] = []
@@ -434,8 +445,9 @@ def build_agenda(
                 passed = overdue(sec, item, meeting)
                 if passed:
                     reasons.insert(0, passed)
-                if reasons:
-                    deals.append(TalkingPoint(item.label(sec), reasons))
+                slow = stage_times.get(item.id or "", "")
+                if reasons or slow:
+                    deals.append(TalkingPoint(item.label(sec), reasons, slow))
         elif sec.carry.keep == "open" and sec.role == "notes":
             not_working_headers = [c.title for c in _columns(sec)]
             not_working += [_line(sec, i, label, currency) for i in items]

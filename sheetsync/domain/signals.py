@@ -48,6 +48,14 @@ class DealSignal:
 
     @property
     def flags(self) -> list[str]:
+        """The deal's signals as its rep's page says them: "stalled (20 days idle)",
+        "pushed 2× (+30 days)", "slow in Trial (40 days; your won deals took 7)"."""
+        return self.worded()
+
+    def worded(self, whose: str = "your", slow: bool = True) -> list[str]:
+        """The flags; ``whose`` names the rep's own won deals ("your", "Bob's");
+        without the slow one when ``slow`` is False (the emails say it on a line of
+        its own, as ``stage_time``)."""
         out = []
         if self.stalled:
             out.append(
@@ -57,13 +65,41 @@ class DealSignal:
             )
         if self.pushes:
             out.append(f"pushed {self.pushes}× (+{self.push_days} days)")
-        if self.slow:
-            basis = "won deals" if self.typical_from_won else "default"
-            out.append(
-                f"slow in {self.stage} ({self.days_in_stage} days vs "
-                f"{self.typical_days:g} for {basis})"
-            )
+        if self.slow and slow:
+            out.append(f"slow in {self.stage} ({self._measured(self.days_words, whose)})")
         return out
+
+    @property
+    def days_words(self) -> str:
+        """The days in stage: "40 days"; "about 40 days" when the day the deal entered
+        it is known only to the period (History's snapshots, from before the log)."""
+        return f"{'' if self.began_exact else 'about '}{self.days_in_stage} days"
+
+    def against(self, whose: str = "your") -> str:
+        """What the days in stage are measured against: "your won deals took 7" (the
+        rep's own won deals, with enough of them), "the team's won deals took 7",
+        or, with too few won deals through the stage, "the 30-day default"."""
+        if not self.typical_from_won:
+            return f"the {self._days(self.typical_days)}-day default"
+        team = self._days(self.typical_days)
+        if self.own_typical_days is None:
+            return f"the team's won deals took {team}"
+        own = self._days(self.own_typical_days)
+        # slow is measured against the team's: said too, where the rep's differs
+        return f"{whose} won deals took {own}" + ("" if own == team else f", the team's {team}")
+
+    def stage_time(self, whose: str = "your") -> str:
+        """The time in stage as the recap and the agenda say it: "40 days in Trial;
+        your won deals took 7", "40 days in Trial vs the 30-day default"."""
+        return self._measured(f"{self.days_words} in {self.stage}", whose)
+
+    def _measured(self, head: str, whose: str) -> str:
+        return f"{head}{'; ' if self.typical_from_won else ' vs '}{self.against(whose)}"
+
+    @staticmethod
+    def _days(value: float) -> str:
+        """A median of days as said: whole days, or to a tenth ("7", "7.5")."""
+        return f"{round(value, 1):g}"
 
 
 @dataclass
