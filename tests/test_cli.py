@@ -43,7 +43,7 @@ def run(config: Path, *args: str, today: str = "2026-10-05") -> Result:
 def test_init_creates_every_tab_and_never_touches_existing(backend: Backend) -> None:
     res = run(backend.config, "init")
     assert res.exit_code == 0, res.output
-    ours = ["Team", "Alice Chen", "Bob", "History", "_sheetsync"]  # Team, reps, History
+    ours = ["Team", "Alice Chen", "Bob", "History", "_sheetsync", "_stages"]  # Team, reps, History
     assert [t for t in backend.tabs() if t != "Sheet1"] == ours
     assert backend.hidden("_sheetsync") and not backend.hidden("Alice Chen")
     backend.set_cell("Alice Chen", "Personal goal", 3, "Make club")

@@ -70,7 +70,7 @@ def on_every_page(backend: Backend) -> None:
     """A win typed on every rep's page: a page with nothing on it gets no recap."""
     with backend.editing():
         for tab in backend.tabs():
-            if tab not in ("Team", "History", "_sheetsync"):
+            if tab not in ("Team", "History", "_sheetsync", "_stages"):
                 backend.type_row(tab, "#wins", [f"A win for {tab}"])
 
 
