@@ -1,7 +1,18 @@
 """``sheetsync demo``: a realistic team in a local workbook, two periods rolled.
 
-The demo plays the people too: between rollovers it edits the pages the way a rep
-and a manager would (closes deals, pushes a close date, ticks actions done)."""
+The demo plays the people too: between commands it edits the pages the way a rep
+and a manager would (moves deals on, closes them, pushes a close date, ticks
+actions done). It runs the commands a team would: ``init``, then a ``refresh``
+about every ten days and a ``rollover`` at each period's start, and a last
+``refresh`` today. Each deal has a story, its stages and the days it entered
+them; the rep types each change of stage with its "Stage since" date, and the
+command after records it in ``_stages``, dated by that date. A command sees one
+stage per deal, so a deal moves at most once between two commands: the stage
+history in ``_stages`` is what the commands recorded, nothing written around them.
+
+The story in numbers: won deals moved fast (a few days to two weeks a stage),
+lost deals lingered (three to six weeks), and each rep's Globex expansion has sat
+in Proposal since the summer, far longer than the won deals' median there."""
 
 from __future__ import annotations
 
@@ -44,7 +55,25 @@ ACCOUNTS = [
     "Wonka",
 ]
 PRODUCTS = ["platform deal", "renewal", "expansion", "pilot", "upsell"]
-OPEN_STAGES = ["Qualify", "Discovery", "Demo", "Trial", "Proposal", "Negotiation"]
+STEPS = [
+    "Next step call",
+    "Book demo with IT",
+    "Security review",
+    "Meet economic buyer",
+    "Pricing call",
+    "Send proposal",
+]
+# the days a stage lasts in the deals' stories: (fewest, most)
+WON_DAYS = {
+    "Qualify": (2, 5),
+    "Discovery": (3, 8),
+    "Demo": (4, 10),
+    "Trial": (7, 14),
+    "Proposal": (2, 6),
+    "Negotiation": (5, 12),
+}
+LOST_DAYS = (21, 42)  # lost deals lingered
+OPEN_DAYS = (9, 24)
 
 CONFIG = """\
 # A demo team made by `sheetsync demo`. Every key is explained in config.example.yaml.
@@ -74,38 +103,212 @@ class DemoResult:
 
 
 def _edit_pages(team: Team, edit: Callable[[Rep, Page, random.Random], None]) -> None:
-    """Read every page, let ``edit`` play the people, write the pages back."""
+    """Read every page, let ``edit`` play the people, write the changes back in
+    place (as a rollover writes a page: the rows added, the cells changed)."""
     with open_workbook(team.workbook) as wb:
-        _, pages, errors = usecases.load_pages(team, wb)
+        snap, pages, errors = usecases.load_pages(team, wb)
         if errors:
             raise SheetsyncError(next(iter(errors.values())))
         plan = WritePlan()
         for n, rep in enumerate(team.reps):
             page = pages[rep.name]
+            before = page.snapshot()
             edit(rep, page, random.Random(f"{rep.name}{page.period_label}{n}"))
-            plan.replace.append(usecases.rep_layout(team, rep, page))
+            grid = snap.grids[rep.tab]
+            plan.edit.append(usecases.rep_edit(team, rep, before, grid, page, None, reshape=True))
         wb.write(plan)
 
 
-def _deal(rng: random.Random, period: Period, stage: str | None = None) -> dict[str, CellValue]:
-    account = rng.choice(ACCOUNTS)
-    return {
-        "opportunity": f"{account} {rng.choice(PRODUCTS)}",
-        "account": account,
-        "amount": rng.choice([8, 12, 18, 25, 40, 60, 95]) * 1000,
-        "stage": stage or rng.choice(OPEN_STAGES[:3]),
-        "close_date": period.end + timedelta(days=rng.choice([20, 35, 50, 65])),
-        "last_activity": period.start + timedelta(days=rng.randint(3, 20)),
-        "next_step": rng.choice(
-            [
-                "Send proposal",
-                "Book demo with IT",
-                "Security review",
-                "Meet economic buyer",
-                "Pricing call",
-            ]
+# --- the deals' stories ---------------------------------------------------------------
+
+
+@dataclass
+class _Story:
+    """One deal as its rep types it: ``values`` (all but the stage), and ``path``,
+    each stage it entered and the day, in order. The rep types the deal before
+    command ``seen`` (an index into the demo's command days); ``worked``: the rep
+    logs activity on it as it goes."""
+
+    values: dict[str, CellValue]
+    path: list[tuple[str, date]]
+    seen: int
+    section: str = "existing_opportunities"
+    worked: bool = True
+
+    def at(self, day: date) -> tuple[str, date]:
+        """The stage the deal is in on ``day``, and since when."""
+        return [step for step in self.path if step[1] <= day][-1]
+
+
+def _path(
+    rng: random.Random,
+    days: list[date],
+    seen: int,
+    first: date,
+    stages: tuple[str, ...],
+    stays: list[tuple[int, int]],
+    every: bool,
+) -> list[tuple[str, date]]:
+    """A deal in ``stages[0]`` since ``first`` (typed before command ``seen``) that
+    then enters each next stage after a stay drawn from ``stays`` (fewest, most
+    days). A command sees one stage per deal, so each move comes after the command
+    that saw the one before; ``every``: the next command sees it (a deal that keeps
+    moving). The story stops where the commands, up to today, run out."""
+    path = [(stages[0], first)]
+    s, d = seen, first
+    for stage, (fewest, most) in zip(stages[1:], stays, strict=True):
+        after = days[s] + timedelta(days=1)  # the command that saw the last move
+        end = days[s + 1] if every and s + 1 < len(days) else days[-1]
+        if after > end:
+            break
+        earliest = min(max(d + timedelta(days=fewest), after), end)
+        latest = min(max(d + timedelta(days=most), earliest), end)
+        d = earliest + timedelta(days=rng.randint(0, (latest - earliest).days))
+        s = next(k for k, day in enumerate(days) if d <= day)
+        path.append((stage, d))
+    return path
+
+
+def _stories(n: int, days: list[date], first: Period) -> list[_Story]:
+    """Rep ``n``'s deals over the demo's commands (``days``: init, the commands of
+    the first two periods, today's refresh)."""
+    rng = random.Random(f"stages {n}")
+    taken = {"Northwind renewal", "Globex expansion"}
+    names = [(a, f"{a} {p}") for a in ACCOUNTS for p in PRODUCTS if f"{a} {p}" not in taken]
+    rng.shuffle(names)
+
+    def story(
+        stages: tuple[str, ...],
+        since: date,
+        seen: int,
+        amounts: list[int],
+        stays: dict[str, tuple[int, int]] | tuple[int, int],
+        every: bool = False,
+        worked: bool = True,
+    ) -> _Story:
+        account, name = names.pop()
+        typed = max(since, days[seen - 1])
+        steps = [stays[s] if isinstance(stays, dict) else stays for s in stages[:-1]]
+        return _Story(
+            {
+                "opportunity": name,
+                "account": account,
+                "amount": rng.choice(amounts) * 1000,
+                "close_date": typed + timedelta(days=rng.randint(30, 75)),
+                "last_activity": min(since + timedelta(days=rng.randint(1, 4)), days[seen]),
+                "next_step": rng.choice(STEPS),
+            },
+            _path(rng, days, seen, since, stages, steps, every),
+            seen,
+            "existing_opportunities" if seen == 1 else "new_opportunities",
+            worked,
+        )
+
+    def before(day: date, fewest: int, most: int) -> date:
+        return day - timedelta(days=rng.randint(fewest, most))
+
+    won, lost, small = [25, 40, 60, 95], [12, 18, 25, 40, 60], [8, 12, 18, 25, 40]
+    first_won = (
+        ("Qualify", "Discovery", "Demo", "Proposal", "Negotiation", "Closed won")
+        if n % 2 == 0
+        else ("Discovery", "Demo", "Trial", "Proposal", "Negotiation", "Closed won")
+    )
+    out = [
+        # won fast: a stage at every command, from early September
+        story(first_won, before(days[1], 2, 6), 1, won, WON_DAYS, every=True),
+        story(
+            ("Trial", "Proposal", "Negotiation", "Closed won"),
+            before(days[1], 3, 9),
+            1,
+            won,
+            WON_DAYS,
+            every=True,
         ),
+        # lost: lingered weeks in each stage, activity dying down
+        story(
+            ("Demo", "Trial", "Closed lost"),
+            before(first.start, 3, 12),
+            1,
+            lost,
+            LOST_DAYS,
+            worked=False,
+        ),
+        # open: moving, more slowly than the won deals did
+        story(("Discovery", "Demo", "Trial"), before(days[1], 1, 8), 1, small, OPEN_DAYS),
+        story(("Qualify", "Discovery", "Demo"), before(days[4], 1, 7), 4, small, OPEN_DAYS),
+        story(("Qualify",), max(days[6], before(days[7], 0, 5)), 7, small, OPEN_DAYS),
+    ]
+    if n % 4 != 2:  # lost after weeks in Proposal
+        out.append(
+            story(
+                ("Proposal", "Closed lost"),
+                before(days[1], 1, 6),
+                1,
+                lost,
+                LOST_DAYS,
+                worked=False,
+            )
+        )
+    # the renewal whose close date keeps slipping, and the deal stuck in Proposal
+    # since the summer with nothing logged for weeks
+    northwind = _Story(
+        {
+            "opportunity": "Northwind renewal",
+            "account": "Northwind",
+            "amount": 48000,
+            "close_date": first.end,
+            "last_activity": first.start + timedelta(days=rng.randint(3, 8)),
+            "next_step": "Pricing call",
+        },
+        [("Negotiation", before(first.start, 12, 20))],
+        1,
+        worked=False,
+    )
+    globex = _Story(
+        {
+            "opportunity": "Globex expansion",
+            "account": "Globex",
+            "amount": rng.choice(small) * 1000,
+            "close_date": first.end + timedelta(days=rng.choice([20, 35, 50])),
+            "last_activity": first.start - timedelta(days=25),
+            "next_step": "Meet economic buyer",
+        },
+        [("Proposal", before(first.start, 35, 50))],
+        1,
+        worked=False,
+    )
+    return [*out[:3], northwind, globex, *out[3:]]
+
+
+def _deals_move(page: Page, stories: list[_Story], days: list[date], k: int) -> None:
+    """The rep's deals as they stand on command ``k``'s day: new ones typed, each
+    change of stage typed with its "Stage since" date, activity logged."""
+    rng = random.Random(f"{page.period_label} {k}")
+    by_name = {
+        str(item.values.get("opportunity")): item
+        for key in ("new_opportunities", "existing_opportunities")
+        for item in page.items(key)
     }
+    day = days[k]
+    for deal in stories:
+        if deal.seen > k:
+            continue
+        stage, since = deal.at(day)
+        closed = stage.startswith("Closed")
+        if deal.seen == k:
+            item = Item(None, {**deal.values, "stage": stage, "stage_since": since})
+            page.items(deal.section).append(item)
+        elif (found := by_name.get(str(deal.values["opportunity"]))) is None:
+            continue  # closed, and rolled into History
+        else:
+            item = found
+            if item.values.get("stage") != stage:
+                item.values["stage"] = stage
+                item.values["stage_since"] = since
+                item.values["last_activity"] = since
+        if deal.worked and not closed:
+            last = max(since, day - timedelta(days=rng.randint(0, 6)))
+            item.values["last_activity"] = last
 
 
 def _first_period(rep: Rep, page: Page, rng: random.Random) -> None:
@@ -117,34 +320,6 @@ def _first_period(rep: Rep, page: Page, rng: random.Random) -> None:
         ["Run my own enterprise cycle end to end", "Make President's Club", "Grow into team lead"]
     )
     add("wins").append(Item(None, {"win": "Closed Hooli pilot two weeks early"}))
-    for stage in ("Discovery", "Demo", "Proposal", "Trial", "Negotiation"):
-        add("existing_opportunities").append(Item(None, _deal(rng, period, stage)))
-    # the deal whose close date will keep slipping
-    add("existing_opportunities").append(
-        Item(
-            None,
-            {
-                **_deal(rng, period, "Negotiation"),
-                "opportunity": "Northwind renewal",
-                "account": "Northwind",
-                "amount": 48000,
-                "close_date": period.end,
-            },
-        )
-    )
-    # the stalled deal: nothing logged for weeks
-    add("existing_opportunities").append(
-        Item(
-            None,
-            {
-                **_deal(rng, period, "Proposal"),
-                "opportunity": "Globex expansion",
-                "account": "Globex",
-                "last_activity": period.start - timedelta(days=25),
-            },
-        )
-    )
-    add("new_opportunities").append(Item(None, _deal(rng, period)))
     add("working").append(Item(None, {"item": "Multi-threading into finance early"}))
     add("not_working").append(
         Item(
@@ -192,21 +367,10 @@ def _second_period(rep: Rep, page: Page, rng: random.Random) -> None:
     meeting = page.header["meeting_date"]
     assert isinstance(meeting, date)
     period = period_of(meeting, Cadence.MONTHLY)
-    deals = page.items("existing_opportunities")
-    for item in deals:
-        name = str(item.values.get("opportunity"))
-        if name == "Northwind renewal":
+    for item in page.items("existing_opportunities"):
+        if item.values.get("opportunity") == "Northwind renewal":
             item.values["close_date"] = period.end + timedelta(days=30)  # pushed again
             item.values["last_activity"] = meeting - timedelta(days=4)
-        elif name == "Globex expansion":
-            continue  # still no activity: stalled
-        elif item.values.get("stage") == "Negotiation":
-            item.values["stage"] = "Closed won"
-        elif item.values.get("stage") == "Trial" and rng.random() < 0.5:
-            item.values["stage"] = "Closed lost"
-        else:
-            item.values["last_activity"] = meeting - timedelta(days=rng.randint(1, 9))
-    page.items("new_opportunities").append(Item(None, _deal(rng, period)))
     page.items("wins").append(Item(None, {"win": "Two-year term on the Initech deal"}))
     page.items("not_working")[0].values["resolved"] = True
     for item in page.items("kpis"):
@@ -235,28 +399,35 @@ def _second_period(rep: Rep, page: Page, rng: random.Random) -> None:
     )
 
 
-NEXT_STAGE = {"Discovery": "Demo", "Demo": "Trial", "Trial": "Proposal", "Proposal": "Negotiation"}
-
-
 def _current_period(rep: Rep, page: Page, rng: random.Random, today: date) -> None:
     start = period_of(today, Cadence.MONTHLY).start
     for item in page.items("existing_opportunities"):
-        name = item.values.get("opportunity")
         close = item.values.get("close_date")
-        if name == "Northwind renewal" and isinstance(close, date):
+        if item.values.get("opportunity") == "Northwind renewal" and isinstance(close, date):
             item.values["close_date"] = close + timedelta(days=30)  # pushed a second time
             item.values["last_activity"] = max(start, today - timedelta(days=3))
-        elif name == "Globex expansion":
-            continue  # still nothing logged: stalled, and slow in Proposal
-        elif rng.random() < 0.7:  # most deals move on and were worked on this month
-            stage = str(item.values.get("stage") or "")
-            item.values["stage"] = NEXT_STAGE.get(stage, stage)
-            item.values["stage_since"] = max(start, today - timedelta(days=rng.randint(1, 10)))
-            item.values["last_activity"] = max(start, today - timedelta(days=rng.randint(0, 6)))
     page.items("agenda").append(
         Item(None, {"topic": "Northwind keeps slipping: how to get a date"})
     )
     page.items("agenda").append(Item(None, {"topic": "Territory split for Q1"}))
+
+
+def _play(
+    team: Team,
+    stories: dict[str, list[_Story]],
+    days: list[date],
+    k: int,
+    people: Callable[[Rep, Page, random.Random], None] | None = None,
+) -> None:
+    """The people's edits before command ``k``: ``people``'s, and the deals moved on
+    to where their stories stand that day."""
+
+    def edit(rep: Rep, page: Page, rng: random.Random) -> None:
+        if people is not None:
+            people(rep, page, rng)
+        _deals_move(page, stories[rep.name], days, k)
+
+    _edit_pages(team, edit)
 
 
 def build_demo(directory: Path, today: date) -> DemoResult:
@@ -280,13 +451,32 @@ def build_demo(directory: Path, today: date) -> DemoResult:
     team = load_config(config_path).teams[0]
     current = period_of(today, team.cadence)
     first = current.previous().previous()
-    usecases.init(team, first.start)
-    _edit_pages(team, _first_period)
-    usecases.rollover(team, first.next().start)
-    _edit_pages(team, _second_period)
-    usecases.rollover(team, current.start)
-    _edit_pages(team, functools.partial(_current_period, today=today))
-    usecases.refresh(team, today)  # the signals on the pages and the Team tab
+    second = first.next()
+    # the commands' days: init, a refresh about every ten days and a rollover at
+    # each period's start, and a refresh today
+    days = [
+        first.start,
+        first.start + timedelta(days=9),
+        first.start + timedelta(days=19),
+        second.start,
+        second.start + timedelta(days=9),
+        second.start + timedelta(days=19),
+        current.start,
+        today,
+    ]
+    stories = {rep.name: _stories(n, days, first) for n, rep in enumerate(team.reps)}
+    usecases.init(team, days[0])
+    people: dict[int, Callable[[Rep, Page, random.Random], None]] = {
+        1: _first_period,
+        4: _second_period,
+        7: functools.partial(_current_period, today=today),
+    }
+    for k, day in enumerate(days[1:], start=1):
+        _play(team, stories, days, k, people.get(k))
+        if k in (3, 6):  # a period's first day
+            usecases.rollover(team, day)
+        else:
+            usecases.refresh(team, day)  # the signals on the pages and the Team tab
     with open_workbook(team.workbook) as wb:
         history = len(wb.read(["History"]).grids.get("History", [])) - 1
     outbox = team.mail.outbox or directory / "outbox"
