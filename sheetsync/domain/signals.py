@@ -219,6 +219,17 @@ def _period_starts(labels: pd.Series, cadence: Cadence) -> pd.Series:
     return labels.map(starts).astype(float)
 
 
+def _period_ends(labels: pd.Series, cadence: Cadence) -> pd.Series:
+    """The day after each period ends (the next one's start), as ordinals."""
+    ends = {}
+    for label in labels.dropna().unique():
+        try:
+            ends[label] = float(parse_period(str(label), cadence).next().start.toordinal())
+        except Exception:  # a hand-edited History row: leave it out
+            ends[label] = float("nan")
+    return labels.map(ends).astype(float)
+
+
 def compute(
     history: pd.DataFrame,
     pages: Mapping[str, Page],
@@ -245,6 +256,7 @@ def compute(
             "rep": hist["rep"].astype(str),
             "id": hist["id"].astype(str),
             "start": _period_starts(hist["period"], cadence),
+            "end": _period_ends(hist["period"], cadence),
             "stage": hist.get("stage", pd.Series(index=hist.index, dtype=object)).astype(str),
             "close": _mapped(
                 hist.get("close_date", pd.Series(index=hist.index, dtype=object)), _day
@@ -390,18 +402,14 @@ def compute(
             if rep in out.reps:
                 getattr(out.reps[str(rep)], f"stage_spread_{kind}")[str(stage)] = spread
                 getattr(out.reps[str(rep)], f"stage_days_{kind}")[str(stage)] = spread.median
-    for rep, group in closed.groupby("rep"):
-        if rep not in out.reps:
-            continue
-        rs = out.reps[str(rep)]
-        rs.won = int((group["outcome"] == "won").sum())
-        rs.lost = int((group["outcome"] == "lost").sum())
-        rs.win_rate = rs.won / (rs.won + rs.lost) if rs.won + rs.lost else None
+    rep_cycles = {kind: spreads(closed, kind, "rep") for kind in ("won", "lost")}
+    for rep, rs in out.reps.items():
         for kind in ("won", "lost"):
-            rows = group[group["outcome"] == kind]
-            spread = Spread.of(rows["days"], rows["exact"]) if len(rows) else None
+            spread = rep_cycles[kind].get(rep)
+            setattr(rs, kind, spread.deals if spread else 0)
             setattr(rs, f"cycle_{kind}", spread)
             setattr(rs, f"median_cycle_{kind}", spread.median if spread else None)
+        rs.win_rate = rs.won / (rs.won + rs.lost) if rs.won + rs.lost else None
 
     # --- commitments: hit rate over the last periods, and the current streak -----------
     scored = [s for s in template.sections if s.role == "commitments" and s.carry.score]

@@ -78,12 +78,35 @@ def log_runs(log: Sequence[StageChange]) -> pd.DataFrame:
     )
 
 
+def _folded(stages: pd.Series) -> pd.Series:
+    """Stage names as compared (case and spacing aside), each distinct name folded
+    once: a str accessor over every row costs a third of a second at 150,000 rows."""
+    names = stages.astype(str)
+    return names.map({n: " ".join(n.casefold().split()) for n in names.unique()})
+
+
 def stays(snaps: pd.DataFrame, log: Sequence[StageChange]) -> pd.DataFrame:
     """Every stay of every deal, in order: the log's, and the snapshots' from before
     a deal's first logged change. Columns: id, rep (the deal's latest owner), stage,
     begin and end (day ordinals; end NaN for the stay a deal is in), days, and
     ``exact`` (both ends known to the day)."""
     logged = log_runs(log)
+    if not logged.empty and not snaps.empty:
+        # a snapshot is the stage a deal was in where its period ended: before the
+        # deal's first logged change, it says what the log does not; after it, the
+        # log knows better (the stage the first change left is kept: a rep may date
+        # a change before the rollover that took the snapshot)
+        firsts = (
+            logged.assign(left=[c.from_stage for c in log])
+            .sort_values("begin", kind="stable")
+            .drop_duplicates("id")
+            .set_index("id")
+        )
+        cut = snaps["id"].map(firsts["begin"])
+        left = snaps["id"].map(firsts["left"]).fillna("")
+        ended = snaps["end"] if "end" in snaps else pd.Series(float("nan"), index=snaps.index)
+        same = _folded(snaps["stage"]) == _folded(left)
+        snaps = snaps[cut.isna() | (ended <= cut) | ((snaps["start"] < cut) & same)]
     from_snaps = snapshot_runs(snaps)
     if not logged.empty:
         first = logged.groupby("id")["begin"].min()
@@ -94,7 +117,7 @@ def stays(snaps: pd.DataFrame, log: Sequence[StageChange]) -> pd.DataFrame:
         return pd.DataFrame(columns=[*RUN_COLUMNS, "end", "days"])
     runs = pd.concat(parts, ignore_index=True)
     runs = runs.sort_values(["id", "begin", "exact"], kind="stable").reset_index(drop=True)
-    folded = runs["stage"].astype(str).str.casefold().str.split().str.join(" ")
+    folded = _folded(runs["stage"])
     same = (folded == folded.shift()) & (runs["id"] == runs["id"].shift())
     runs = runs[~same].reset_index(drop=True)  # a stage seen again without a change
     owner = runs[runs["rep"].astype(bool)].groupby("id")["rep"].last()
@@ -126,10 +149,21 @@ def per_deal(runs: pd.DataFrame, outcome: pd.Series) -> pd.DataFrame:
 
 def spreads(deals: pd.DataFrame, kind: str, by: str | list[str]) -> dict[Any, Spread]:
     """The key of ``by`` (a column, or a tuple for several) -> Spread of the days
-    of the deals of outcome ``kind``."""
+    of the deals of outcome ``kind``. Quartiles are computed for every group at
+    once: one ``Series.quantile`` per group costs about a millisecond, and 200 reps
+    times their stages make thousands of groups."""
     rows = deals[deals["outcome"] == kind]
+    if rows.empty:
+        return {}
+    groups = rows.assign(days=rows["days"].astype(float)).groupby(by, sort=True)
+    q = groups["days"].quantile([0.25, 0.5, 0.75]).unstack()
+    count = groups["days"].count().reindex(q.index)
+    exact = groups["exact"].sum().reindex(q.index)
     return {
-        key: Spread.of(group["days"], group["exact"]) for key, group in rows.groupby(by, sort=True)
+        key: Spread(float(median), float(q1), float(q3), int(n), int(e))
+        for key, q1, median, q3, n, e in zip(
+            q.index, q[0.25], q[0.5], q[0.75], count, exact, strict=True
+        )
     }
 
 
