@@ -128,9 +128,9 @@ def test_hubspot_date_entered_columns_date_the_changes_and_win(backend: Backend)
         if r["source"] == HUBSPOT
     ]
     assert crm == [
-        (globex_id, "", "Qualify", date(2026, 9, 1), "Alice Chen"),  # Appointment Scheduled
+        (globex_id, None, "Qualify", date(2026, 9, 1), "Alice Chen"),  # Appointment Scheduled
         (globex_id, "Qualify", "Demo", date(2026, 9, 14), "Alice Chen"),  # Presentation S.
-        ("902", "", "Qualify", date(2026, 8, 3), "Bob Stone"),
+        ("902", None, "Qualify", date(2026, 8, 3), "Bob Stone"),
         ("902", "Qualify", "Demo", date(2026, 8, 10), "Bob Stone"),
         ("902", "Demo", "Negotiation", date(2026, 9, 1), "Bob Stone"),  # Contract Sent
         ("902", "Negotiation", "Closed won", date(2026, 10, 1), "Bob Stone"),
@@ -219,9 +219,9 @@ def test_a_salesforce_stage_history_dates_known_deals_and_counts_the_others(
         if r["source"] == "salesforce"
     ]
     assert crm == [
-        ("006A", "", "Qualify", date(2026, 9, 2), "Alice Chen", "Globex"),
+        ("006A", None, "Qualify", date(2026, 9, 2), "Alice Chen", "Globex"),
         ("006A", "Qualify", "Proposal", date(2026, 9, 20), "Alice Chen", "Globex"),
-        (hooli, "", "Qualify", date(2026, 8, 1), "Alice Chen", "Hooli"),
+        (hooli, None, "Qualify", date(2026, 8, 1), "Alice Chen", "Hooli"),
         (hooli, "Qualify", "Trial", date(2026, 8, 20), "Alice Chen", "Hooli"),
         (hooli, "Trial", "Closed won", date(2026, 10, 28), "Alice Chen", "Hooli"),
     ]
