@@ -12,16 +12,19 @@ from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import click
 
-from sheetsync import __version__, mailing, usecases
+from sheetsync import __version__
 from sheetsync.config import Config, Team, load_config
 from sheetsync.errors import SheetsyncError
 from sheetsync.wording import plural
 from sheetsync.workbook_path import missing_workbook
+
+if TYPE_CHECKING:  # the commands import what they use when they run: --help stays quick
+    from sheetsync import mailing
 
 EXIT_ERROR = 1
 EXIT_PARTIAL = 3  # some reps' tabs could not be processed; the others were
@@ -165,6 +168,8 @@ team_option = click.option("--team", "team_name", help="Only this team (default:
 @boundary
 def init(obj: Ctx, team_name: str | None, share: bool, notify: bool) -> None:
     """Create the workbook, or add the tabs it is missing. Never changes existing tabs."""
+    from sheetsync import usecases
+
     partial = False
     for team in obj.config.select(team_name):
         res = usecases.init(team, obj.today(team), share, notify)
@@ -197,6 +202,8 @@ def init(obj: Ctx, team_name: str | None, share: bool, notify: bool) -> None:
 @boundary
 def rollover(obj: Ctx, team_name: str | None, period: str | None, dry_run: bool) -> None:
     """Start the new period on every rep page: carry open items, archive the rest."""
+    from sheetsync import usecases
+
     partial = False
     for team in obj.teams(team_name):
         res = usecases.rollover(team, obj.today(team), period, dry_run, obj.now(team))
@@ -257,6 +264,8 @@ def _money(value: float) -> str:
 @boundary
 def status(obj: Ctx, team_name: str | None, as_json: bool) -> None:
     """Per rep: period, meeting date, open deals and pipeline, open actions, carried items."""
+    from sheetsync import usecases
+
     results = [usecases.status(t, obj.today(t)) for t in obj.teams(team_name)]
     partial = any(r.error for res in results for r in res.reps)
     if as_json:
@@ -304,6 +313,8 @@ def status(obj: Ctx, team_name: str | None, as_json: bool) -> None:
 @boundary
 def refresh(obj: Ctx, team_name: str | None) -> None:
     """Recompute the deal-health signals and rewrite the Team tab."""
+    from sheetsync import usecases
+
     partial = False
     for team in obj.teams(team_name):
         res = usecases.refresh(team, obj.today(team))
@@ -466,6 +477,8 @@ def recap(
     resend: bool,
 ) -> None:
     """Email each rep the recap of a meeting that was held and not yet recapped."""
+    from sheetsync import mailing
+
     teams = obj.teams(team_name)
     results = [
         mailing.recap(t, obj.today(t), rep_name, period, dry_run, resend, obj.now(t)) for t in teams
@@ -492,6 +505,8 @@ def agenda(
     resend: bool,
 ) -> None:
     """Before each rep's next meeting, email the agenda and a calendar invitation."""
+    from sheetsync import mailing
+
     teams = obj.teams(team_name)
     results = [
         mailing.agenda(t, obj.today(t), days_before, rep_name, dry_run, resend, obj.now(t))
@@ -506,6 +521,8 @@ def agenda(
 @boundary
 def check(obj: Ctx, team_name: str | None) -> None:
     """Check the config, the credentials and access, and every tab of the workbook."""
+    from sheetsync import usecases
+
     healthy = True
     for team in obj.teams(team_name):
         # a rep whose address cannot be mailed: one line each, naming the config line

@@ -4,6 +4,8 @@ the domain imports no I/O library."""
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 from sheetsync.cli import cli
@@ -43,3 +45,16 @@ def test_the_example_config_loads() -> None:
 
     team = load_config(ROOT / "config.example.yaml").teams[0]
     assert team.mail.via == "outbox" and all(r.mailable for r in team.reps)
+
+
+def test_help_starts_without_pandas_openpyxl_or_jinja() -> None:
+    """``sheetsync --help`` (and a typo'd command) loads the CLI and the config
+    reader only: each command imports what it computes with when it runs."""
+    code = (
+        "import sys; from click.testing import CliRunner; from sheetsync.cli import cli; "
+        "res = CliRunner().invoke(cli, ['--help']); assert res.exit_code == 0, res.output; "
+        "heavy = {'pandas', 'openpyxl', 'jinja2', 'smtplib', 'gspread', 'lxml'}; "
+        "print(sorted(heavy & set(sys.modules)))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", done.stdout + done.stderr
