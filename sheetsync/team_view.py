@@ -3,7 +3,7 @@ signals, rewritten by ``rollover`` and ``refresh``."""
 
 from __future__ import annotations
 
-from collections.abc import Container, Mapping, Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
@@ -67,7 +67,7 @@ class StageLog:
 def stage_log(
     team: Team,
     snap: Snapshot,
-    history: pd.DataFrame,
+    history: pd.DataFrame | Callable[[], pd.DataFrame],
     pages: Mapping[str, Page],
     today: date,
     written: Container[str] | None = None,
@@ -78,7 +78,11 @@ def stage_log(
     ``written``: the reps whose pages this command writes (None: all, or none that
     records anything). A deal typed on another page has no id of its own yet (one
     made up now changes with its content), so it waits for the write that gives
-    it one: the next refresh, or the rollover of its page."""
+    it one: the next refresh, or the rollover of its page.
+
+    ``history`` may be a function that makes History's frame: it is called only
+    when a deal on the pages is not in the log yet (a daily rollover that rolls
+    nothing then makes no frame of History)."""
     unsaved: dict[str, set[str]] = {}
     for rep, page in pages.items():
         before = {i.id for s in page.sections.values() for i in s.items if i.id}
@@ -88,9 +92,19 @@ def stage_log(
             unsaved[rep] = made - before
     read = read_log(snap.grids.get(STAGE_LOG_TAB, []))
     deal_keys = [s.key for s in team.template.sections if s.role == "deals"]
+    logged = {c.deal_id for c in read}
+    unlogged = any(
+        item.id not in logged
+        for page in pages.values()
+        for key in deal_keys
+        if key in page.sections
+        for item in page.items(key)
+        if item.values.get("stage")
+    )
     snapshots: dict[str, str] = {}
-    if "stage" in history.columns and not history.empty:
-        rows = history[history["section"].isin(deal_keys) & history["id"].astype(bool)]
+    frame = (history() if callable(history) else history) if unlogged else None
+    if frame is not None and "stage" in frame.columns and not frame.empty:
+        rows = frame[frame["section"].isin(deal_keys) & frame["id"].astype(bool)]
         last = rows.drop_duplicates("id", keep="last")
         snapshots = dict(
             zip(last["id"].astype(str), last["stage"].fillna("").astype(str), strict=True)

@@ -3,6 +3,7 @@ Rendering results as text or JSON is the CLI's job."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -662,7 +663,7 @@ def _plan_rollover(
         res.renamed_from = snap.renamed.get(res.tab, "")
     # every deal's stage as read (a rolled page before it rolled) against the log:
     # a daily rollover dates a change of stage to the day, even when nothing rolls
-    history_read = history_table(team, snap)
+    history_read = functools.cache(lambda: history_table(team, snap))  # made once, if needed
     as_read = {rep: read_as.get(rep, page) for rep, page in now_pages.items()}
     log = stage_log(team, snap, history_read, as_read, today, written=read_as)
     result.stage_changes = len(log.new)
@@ -673,7 +674,7 @@ def _plan_rollover(
         plan.history_columns = missing
     if result.changed:
         # the signals see History with this rollover's rows, and the new pages
-        history = with_rows(history_read, header, plan.history)
+        history = with_rows(history_read(), header, plan.history)
         signals = team_signals(team, history, now_pages, today, log)
         if stamp_stage_dates(team, now_pages, signals, today):
             signals = team_signals(team, history, now_pages, today, log)
