@@ -17,6 +17,7 @@ hand with ``--resend``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -45,7 +46,7 @@ from sheetsync.meeting_clock import day_words, length_words, meeting_over, when_
 from sheetsync.messages import Outgoing, Templates, agenda_message, recap_message
 from sheetsync.ports import Workbook
 from sheetsync.team_view import history_table, stage_log, team_signals
-from sheetsync.usecases import load_pages, now_text, rolled_from
+from sheetsync.usecases import load_pages, now_text, read_also, rolled_from
 
 
 @dataclass
@@ -232,17 +233,23 @@ class Context:
     today: date
     now: datetime | None  # None: ``today`` as a whole day that is over (--today)
     wb: Workbook
-    history: HistoryIndex
-    compute_signals: Callable[[], TeamSignals]
+    read_more: Callable[[], Snapshot]  # History and the stage log, read once if needed
+    compute_signals: Callable[[Snapshot], TeamSignals]
     templates: Templates
     sent: Sent
     rolled_from: dict[str, str]  # rep -> the period their page was last rolled from
 
     @cached_property
+    def history(self) -> HistoryIndex:
+        """History, read when a decision or a message first needs it: a run with
+        nothing due does not read it."""
+        return HistoryIndex(self.read_more().grids.get("History", []))
+
+    @cached_property
     def signals(self) -> TeamSignals:
         """Computed once, and only when a message is built: a run with nothing
         due does not compute them."""
-        return self.compute_signals()
+        return self.compute_signals(self.read_more())
 
     def held(self, meeting: date) -> bool:
         return meeting_over(self.team, meeting, self.today, self.now)
@@ -285,18 +292,17 @@ def _run(
     result = MailResult(team.name, kind)
     templates = Templates(team.mail.templates)
     with open_workbook(team.workbook) as wb:
-        snap, pages, errors = load_pages(team, wb, ("History", STAGE_LOG_TAB))
+        snap, pages, errors = load_pages(team, wb)
         if not snap.exists:
             raise SheetsyncError(f"{wb.location}: no workbook yet; run sheetsync init first")
-        history = HistoryIndex(snap.grids.get("History", []))
         sent = _sent(snap)
         ctx = Context(
             team,
             today,
             now,
             wb,
-            history,
-            lambda: _signals(team, snap, pages, today),
+            functools.cache(lambda: read_also(team, wb, snap, ["History", STAGE_LOG_TAB])),
+            lambda more: _signals(team, more, pages, today),
             templates,
             sent,
             rolled_from(snap),

@@ -394,6 +394,19 @@ def read_located(
     return snap, located
 
 
+def read_also(team: Team, wb: Workbook, first: Snapshot, tabs: list[str]) -> Snapshot:
+    """A second read, of tabs a command needs only sometimes (History, the stage
+    log: a recap run with nothing due reads neither), with History's rows under a
+    rep's earlier names read as theirs, as ``read_located`` does."""
+    snap = wb.read(tabs)
+    aliases = locate(team, first.titles, first.ledger).aliases
+    if aliases and "History" in snap.grids:
+        history = snap.grids["History"]
+        column = history_rep_column(history)
+        snap.grids["History"] = [list(r) for r in aliased(history, aliases, column)]
+    return snap
+
+
 def ledger_records(team: Team, snap: Snapshot, at: str) -> Grid:
     """The ledger rows of whose each tab is and of the template's columns, where
     they are missing or out of date (``tab_records``, ``template_records``)."""
