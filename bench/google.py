@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 import gspread  # noqa: E402
 import responses  # noqa: E402
 
-from sheetsync import usecases  # noqa: E402
+from sheetsync.commands import cycle, workbook  # noqa: E402
 from sheetsync.config import Team, load_config  # noqa: E402
 from sheetsync.domain.carry import roll_page  # noqa: E402
 from sheetsync.domain.page import assign_ids, cell_name, parse_page  # noqa: E402
@@ -60,7 +60,7 @@ def config_for(n: int) -> str:
 def prepare(folder: Path, n: int, fake: FakeSheetsApi) -> tuple[GoogleBackend, Team]:
     g = GoogleBackend(folder, fake, config_for(n))
     team = load_config(g.config).teams[0]
-    usecases.init(team, OCTOBER)
+    cycle.init(team, OCTOBER)
     for rep in team.reps:  # what people typed in October
         g.type_row(rep.tab, "#existing_opportunities", ["Globex", "Globex", 25000, "Demo"])
         g.type_row(rep.tab, "#existing_opportunities", ["Initech", "Initech", 9000, "Closed won"])
@@ -91,7 +91,7 @@ def plain_gspread_rollover(team: Team, key: Path) -> None:
         values = ws.get_all_values(value_render_option="UNFORMATTED_VALUE")
         page = parse_page(rep.tab, values, tpl, team.cadence)
         assign_ids(page, tpl)
-        header = usecases.page_header(team, rep, target, page)
+        header = workbook.page_header(team, rep, target, page)
         rolled = roll_page(page, tpl, target.label, header)
         layout = render_page(rolled.page, tpl, team.currency)
         grid = [[plain(v) for v in row] for row in layout.values()]
@@ -117,7 +117,7 @@ def measure(n: int, latency: float) -> dict[str, float]:
             before = len(fake.calls)
             t0 = time.perf_counter()
             if who == "sheetsync":
-                usecases.rollover(team, NOVEMBER)
+                cycle.rollover(team, NOVEMBER)
             else:
                 plain_gspread_rollover(team, Path(tmp) / "sa.json")
             out[f"{who}_s"] = round(time.perf_counter() - t0, 2)
@@ -127,7 +127,7 @@ def measure(n: int, latency: float) -> dict[str, float]:
             assert rolled == n, f"{who}: {rolled} of {n} pages rolled"
             if who == "sheetsync":  # and the next morning's refresh
                 before = len(fake.calls)
-                usecases.refresh(team, date(2026, 11, 20))
+                cycle.refresh(team, date(2026, 11, 20))
                 out["refresh_requests"] = len(fake.calls) - before
                 out["refresh_largest_mb"] = round(max(fake.body_sizes[before:]) / 2**20, 3)
     out["request_ratio"] = round(out["plain_requests"] / out["sheetsync_requests"], 1)

@@ -25,8 +25,8 @@ HISTORY_PERIODS = 24
 
 
 def one(n: int) -> dict[str, float]:
-    from sheetsync import usecases
     from sheetsync.adapters.xlsx import XlsxWorkbook
+    from sheetsync.commands import cycle, workbook
     from sheetsync.config import load_config
     from sheetsync.domain.carry import HistoryRow
     from sheetsync.domain.page import Item, assign_ids, blank_page
@@ -44,7 +44,7 @@ def one(n: int) -> dict[str, float]:
     start = period_of(date(2026, 10, 1), team.cadence)
 
     t0 = time.perf_counter()
-    usecases.init(team, start.start)
+    cycle.init(team, start.start)
     t_init = time.perf_counter() - t0
 
     # people fill the pages; two years of History already there (not timed)
@@ -52,7 +52,7 @@ def one(n: int) -> dict[str, float]:
     plan = WritePlan()
     deal_keys = tpl.history_keys
     for i, rep in enumerate(team.reps):
-        page = blank_page(rep.tab, tpl, usecases.page_header(team, rep, start, None))
+        page = blank_page(rep.tab, tpl, workbook.page_header(team, rep, start, None))
         for k in range(ITEMS):
             key = ("existing_opportunities", "actions", "not_working", "kpis", "wins")[k % 5]
             values = {
@@ -92,7 +92,7 @@ def one(n: int) -> dict[str, float]:
         wb.write(plan)
 
     t0 = time.perf_counter()
-    result = usecases.rollover(team, start.next().start)
+    result = cycle.rollover(team, start.next().start)
     t_roll = time.perf_counter() - t0
     assert not result.errors and result.changed
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

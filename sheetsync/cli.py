@@ -24,7 +24,7 @@ from sheetsync.wording import plural
 from sheetsync.workbook_path import missing_workbook
 
 if TYPE_CHECKING:  # the commands import what they use when they run: --help stays quick
-    from sheetsync import mailing
+    from sheetsync.commands import mail
 
 EXIT_ERROR = 1
 EXIT_PARTIAL = 3  # some reps' tabs could not be processed; the others were
@@ -168,11 +168,11 @@ team_option = click.option("--team", "team_name", help="Only this team (default:
 @boundary
 def init(obj: Ctx, team_name: str | None, share: bool, notify: bool) -> None:
     """Create the workbook, or add the tabs it is missing. Never changes existing tabs."""
-    from sheetsync import usecases
+    from sheetsync.commands import cycle
 
     partial = False
     for team in obj.config.select(team_name):
-        res = usecases.init(team, obj.today(team), share, notify)
+        res = cycle.init(team, obj.today(team), share, notify)
         for new, old in res.renamed.items():
             click.echo(f"{team.name}: tab '{old}' renamed '{new}' (its rep's name in the config)")
         if res.created:
@@ -202,11 +202,11 @@ def init(obj: Ctx, team_name: str | None, share: bool, notify: bool) -> None:
 @boundary
 def rollover(obj: Ctx, team_name: str | None, period: str | None, dry_run: bool) -> None:
     """Start the new period on every rep page: carry open items, archive the rest."""
-    from sheetsync import usecases
+    from sheetsync.commands import cycle
 
     partial = False
     for team in obj.teams(team_name):
-        res = usecases.rollover(team, obj.today(team), period, dry_run, obj.now(team))
+        res = cycle.rollover(team, obj.today(team), period, dry_run, obj.now(team))
         verb = "would roll" if dry_run else "rolled"
         for r in res.reps:
             for warning in r.warnings:
@@ -264,9 +264,9 @@ def _money(value: float) -> str:
 @boundary
 def status(obj: Ctx, team_name: str | None, as_json: bool) -> None:
     """Per rep: period, meeting date, open deals and pipeline, open actions, carried items."""
-    from sheetsync import usecases
+    from sheetsync.commands import status as reading
 
-    results = [usecases.status(t, obj.today(t)) for t in obj.teams(team_name)]
+    results = [reading.status(t, obj.today(t)) for t in obj.teams(team_name)]
     partial = any(r.error for res in results for r in res.reps)
     if as_json:
         data = [asdict(res) for res in results]
@@ -313,11 +313,11 @@ def status(obj: Ctx, team_name: str | None, as_json: bool) -> None:
 @boundary
 def refresh(obj: Ctx, team_name: str | None) -> None:
     """Recompute the deal-health signals and rewrite the Team tab."""
-    from sheetsync import usecases
+    from sheetsync.commands import cycle
 
     partial = False
     for team in obj.teams(team_name):
-        res = usecases.refresh(team, obj.today(team))
+        res = cycle.refresh(team, obj.today(team))
         for s in res.reps:
             if s.error:
                 partial = True
@@ -352,7 +352,7 @@ def refresh(obj: Ctx, team_name: str | None) -> None:
 @boundary
 def report(obj: Ctx, team_name: str | None, out: Path | None, periods: int) -> None:
     """Write a standalone HTML team report with trend charts, for the manager."""
-    from sheetsync.report import report as make_report
+    from sheetsync.commands.report import report as make_report
 
     teams = obj.teams(team_name)
     if out is not None and len(teams) > 1:
@@ -383,7 +383,7 @@ def import_(obj: Ctx, csv_file: Path, team_name: str | None, dry_run: bool) -> N
     out. The CRM's dates win over the day sheetsync saw a change, a change already
     recorded is not added again, and the changes of stage on the pages are recorded
     as rollover and refresh record them."""
-    from sheetsync.crm_import import CsvProblems, import_deals
+    from sheetsync.commands.import_deals import CsvProblems, import_deals
 
     teams = obj.teams(team_name)
     if len(teams) > 1:
@@ -433,7 +433,7 @@ def import_(obj: Ctx, csv_file: Path, team_name: str | None, dry_run: bool) -> N
         click.echo(f"{team.name}: dry run, nothing written")
 
 
-def _report(results: list[mailing.MailResult], dry_run: bool) -> None:
+def _report(results: list[mail.MailResult], dry_run: bool) -> None:
     failed = False
     for res in results:
         for d in res.deliveries:
@@ -477,11 +477,11 @@ def recap(
     resend: bool,
 ) -> None:
     """Email each rep the recap of a meeting that was held and not yet recapped."""
-    from sheetsync import mailing
+    from sheetsync.commands import mail
 
     teams = obj.teams(team_name)
     results = [
-        mailing.recap(t, obj.today(t), rep_name, period, dry_run, resend, obj.now(t)) for t in teams
+        mail.recap(t, obj.today(t), rep_name, period, dry_run, resend, obj.now(t)) for t in teams
     ]
     _report(results, dry_run)
 
@@ -505,11 +505,11 @@ def agenda(
     resend: bool,
 ) -> None:
     """Before each rep's next meeting, email the agenda and a calendar invitation."""
-    from sheetsync import mailing
+    from sheetsync.commands import mail
 
     teams = obj.teams(team_name)
     results = [
-        mailing.agenda(t, obj.today(t), days_before, rep_name, dry_run, resend, obj.now(t))
+        mail.agenda(t, obj.today(t), days_before, rep_name, dry_run, resend, obj.now(t))
         for t in teams
     ]
     _report(results, dry_run)
@@ -521,7 +521,7 @@ def agenda(
 @boundary
 def check(obj: Ctx, team_name: str | None) -> None:
     """Check the config, the credentials and access, and every tab of the workbook."""
-    from sheetsync import usecases
+    from sheetsync.commands import status as reading
 
     healthy = True
     for team in obj.teams(team_name):
@@ -532,7 +532,7 @@ def check(obj: Ctx, team_name: str | None) -> None:
             if rep.email_error
         ]
         try:
-            res = usecases.check(team)
+            res = reading.check(team)
         except SheetsyncError:
             for name, why in unmailable:  # said even when the workbook cannot be read
                 click.echo(f"Error: {team.name} / {name}: {why}", err=True)
@@ -558,7 +558,7 @@ def check(obj: Ctx, team_name: str | None) -> None:
 @boundary
 def demo(obj: Ctx, directory: Path) -> None:
     """Build a realistic team in DIRECTORY: a workbook with two periods of history."""
-    from sheetsync.demo import build_demo
+    from sheetsync.commands.demo import build_demo
 
     res = build_demo(directory, obj.today())
     click.echo(f"Demo team '{res.team}' with {plural(res.reps, 'rep')}, rolled {res.periods}")

@@ -16,12 +16,12 @@ from click.testing import CliRunner
 
 from sheetsync.adapters.registry import open_workbook
 from sheetsync.cli import cli
+from sheetsync.commands.report import days_text
+from sheetsync.commands.team_tab import history_table, stage_log, team_signals
+from sheetsync.commands.workbook import load_pages
 from sheetsync.config import load_config
 from sheetsync.domain.signals import TeamSignals
 from sheetsync.domain.stage_log import STAGE_LOG_HEADER, STAGE_LOG_TAB
-from sheetsync.report import days_text
-from sheetsync.team_view import history_table, stage_log, team_signals
-from sheetsync.usecases import load_pages
 from tests.backends import XlsxBackend
 
 TODAY = date(2026, 11, 22)

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from sheetsync.config import Team, load_config
-from sheetsync.crm_import import (
+from sheetsync.commands.import_deals import (
     CsvProblems,
     ImportResult,
     import_deals,
     merge_deals,
     read_crm_csv,
 )
+from sheetsync.config import Team, load_config
 from sheetsync.domain.page import Item, blank_page
 from sheetsync.domain.render import HISTORY_FIXED
 from tests.backends import Backend

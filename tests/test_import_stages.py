@@ -16,20 +16,20 @@ from pathlib import Path
 import pytest
 
 from sheetsync.adapters.registry import open_workbook
-from sheetsync.config import Team, load_config
-from sheetsync.crm_import import CsvProblems, read_crm_file, stage_ranks, stage_reader
-from sheetsync.crm_stage_history import (
+from sheetsync.commands.import_deals import CsvProblems, read_crm_file, stage_ranks, stage_reader
+from sheetsync.commands.import_stages import (
     HUBSPOT,
     CrmHistory,
     HubSpotDates,
     changes,
     read_moment,
 )
+from sheetsync.commands.team_tab import history_table, stage_log, team_signals
+from sheetsync.commands.workbook import load_pages
+from sheetsync.config import Team, load_config
 from sheetsync.domain.signals import DealSignal
 from sheetsync.domain.stage_log import STAGE_LOG_HEADER, STAGE_LOG_TAB
 from sheetsync.domain.values import read_date
-from sheetsync.team_view import history_table, stage_log, team_signals
-from sheetsync.usecases import load_pages
 from tests.backends import Backend, XlsxBackend
 from tests.test_cli import run
 

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from sheetsync.cli import cli
-from sheetsync.report import line_chart, nice_ticks, shown_flags
+from sheetsync.commands.report import line_chart, nice_ticks, shown_flags
 
 
 def test_axis_ticks_are_round_numbers_from_zero() -> None:

@@ -11,7 +11,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sheetsync import mailing, usecases
+from sheetsync.commands import cycle, mail
 from sheetsync.config import Team, load_config
 from sheetsync.domain.periods import Cadence, MeetingDay, Period, period_of
 from tests.backends import XlsxBackend
@@ -68,7 +68,7 @@ def html_of(msg: EmailMessage) -> str:
 
 def november_page(team: Team, book: XlsxBackend) -> None:
     """Alice's November page with something on it; Bob's is left blank."""
-    usecases.init(team, date(2026, 11, 2))
+    cycle.init(team, date(2026, 11, 2))
     book.type_row(
         "Alice Chen",
         "#existing_opportunities",
@@ -79,7 +79,7 @@ def november_page(team: Team, book: XlsxBackend) -> None:
     book.type_row("Alice Chen", "#commitments", ["Book discovery calls", "calls", 12, 14])
 
 
-def statuses(res: mailing.MailResult) -> dict[tuple[str, str], str]:
+def statuses(res: mail.MailResult) -> dict[tuple[str, str], str]:
     return {(d.rep, d.period): f"{d.status}: {d.detail}" for d in res.deliveries}
 
 
@@ -91,13 +91,13 @@ def test_a_recap_goes_once_the_meeting_is_over_in_the_teams_time_zone(tmp_path: 
     november_page(team, book)
     day = "2026-11-27"  # last Friday of November, 10:00-10:45 in Paris
     for hour, minute in ((7, 0), (10, 0), (10, 44)):
-        res = mailing.recap(team, date(2026, 11, 27), now=at(day, hour, minute))
+        res = mail.recap(team, date(2026, 11, 27), now=at(day, hour, minute))
         got = statuses(res)[("Alice Chen", "2026-11")]
         assert got.startswith(
             "skipped: waits for the meeting to end: Friday 27 November 2026, 10:00 to 10:45"
         )
     assert not outbox(tmp_path)
-    res = mailing.recap(team, date(2026, 11, 27), now=at(day, 10, 45))
+    res = mail.recap(team, date(2026, 11, 27), now=at(day, 10, 45))
     assert statuses(res)[("Alice Chen", "2026-11")].startswith("sent")
     # Bob's page has nothing on it: no recap, and one line says why
     assert statuses(res)[("Bob Stone", "2026-11")] == (
@@ -105,7 +105,7 @@ def test_a_recap_goes_once_the_meeting_is_over_in_the_teams_time_zone(tmp_path: 
     )
     assert len(outbox(tmp_path, "recap")) == 1
     # the meeting's end is 10:45 in Paris, whatever zone the clock is read in
-    again = mailing.recap(team, date(2026, 11, 27), now=at(day, 11).astimezone(ZoneInfo("UTC")))
+    again = mail.recap(team, date(2026, 11, 27), now=at(day, 11).astimezone(ZoneInfo("UTC")))
     assert statuses(again)[("Alice Chen", "2026-11")].startswith("skipped: already sent")
     assert len(outbox(tmp_path, "recap")) == 1
 
@@ -114,9 +114,9 @@ def test_the_closed_periods_recap_still_goes_after_rollover(tmp_path: Path) -> N
     team, book = team_in(tmp_path)
     november_page(team, book)
     # held on the 27th; rollover came on 1 December before any recap run
-    rolled = usecases.rollover(team, date(2026, 12, 1), now=at("2026-12-01", 6))
+    rolled = cycle.rollover(team, date(2026, 12, 1), now=at("2026-12-01", 6))
     assert [r.action for r in rolled.reps] == ["rolled", "rolled"]
-    res = mailing.recap(team, date(2026, 12, 1), now=at("2026-12-01", 7))
+    res = mail.recap(team, date(2026, 12, 1), now=at("2026-12-01", 7))
     got = statuses(res)
     assert got[("Alice Chen", "2026-11")].startswith("sent")
     assert got[("Bob Stone", "2026-11")] == "skipped: nothing on the page for 2026-11: no recap"
@@ -124,7 +124,7 @@ def test_the_closed_periods_recap_still_goes_after_rollover(tmp_path: Path) -> N
     assert msg["Subject"] == "1:1 recap — Alice Chen — November 2026"
     assert "Globex" in text_of(msg)
     # once sent, it is not named again, and December's own recap waits for its meeting
-    res = mailing.recap(team, date(2026, 12, 2), now=at("2026-12-02", 7))
+    res = mail.recap(team, date(2026, 12, 2), now=at("2026-12-02", 7))
     got = statuses(res)
     assert ("Alice Chen", "2026-11") not in got
     assert got[("Alice Chen", "2026-12")].startswith("skipped: waits for the meeting to end")
@@ -137,17 +137,17 @@ def test_rollover_waits_for_a_meeting_moved_past_the_periods_end(tmp_path: Path)
     book.type_row("Alice Chen", "#wins", ["Signed Initech"])
     # November's meeting moved to Wednesday 2 December, on Alice's page
     book.set_cell("Alice Chen", "Meeting date", 3, date(2026, 12, 2))
-    res = usecases.rollover(team, date(2026, 12, 1), now=at("2026-12-01", 6))
+    res = cycle.rollover(team, date(2026, 12, 1), now=at("2026-12-01", 6))
     alice, bob = res.reps
     assert alice.action == "waiting" and alice.waits_for.startswith("Wednesday 2 December 2026")
     assert bob.action == "rolled"
     assert "Signed Initech" in [r[1] for r in book.cells("Alice Chen") if len(r) > 1]
-    res = usecases.rollover(team, date(2026, 12, 2), now=at("2026-12-02", 10, 30))
+    res = cycle.rollover(team, date(2026, 12, 2), now=at("2026-12-02", 10, 30))
     assert res.reps[0].action == "waiting"
     # the recap of the moved meeting goes from the page once it is over, then it rolls
-    sent = mailing.recap(team, date(2026, 12, 2), now=at("2026-12-02", 10, 45))
+    sent = mail.recap(team, date(2026, 12, 2), now=at("2026-12-02", 10, 45))
     assert statuses(sent)[("Alice Chen", "2026-11")].startswith("sent")
-    res = usecases.rollover(team, date(2026, 12, 2), now=at("2026-12-02", 11))
+    res = cycle.rollover(team, date(2026, 12, 2), now=at("2026-12-02", 11))
     assert res.reps[0].action == "rolled"
     assert "Signed Initech" not in [r[1] for r in book.cells("Alice Chen") if len(r) > 1]
 
@@ -175,7 +175,7 @@ def test_the_agenda_puts_the_reps_topics_first_and_says_when_and_how_long(
 ) -> None:
     team, book = team_in(tmp_path, minutes=60)
     november_page(team, book)
-    mailing.agenda(team, date(2026, 11, 25), now=at("2026-11-25", 7, 30))
+    mail.agenda(team, date(2026, 11, 25), now=at("2026-11-25", 7, 30))
     (msg,) = [m for m in outbox(tmp_path) if "Alice" in str(m["To"])]
     text = text_of(msg)
     assert "When: Friday 27 November 2026, 10:00 to 11:00 (an hour, Europe/Paris time)" in text
@@ -197,7 +197,7 @@ def test_a_45_minute_meeting_is_not_an_hour_and_a_link_makes_a_button(tmp_path: 
     link = "https://contoso.sharepoint.com/sites/sales/team.xlsx"
     team, book = team_in(tmp_path, link=link)
     november_page(team, book)
-    mailing.agenda(team, date(2026, 11, 25), rep_name="Alice Chen", now=at("2026-11-25", 7))
+    mail.agenda(team, date(2026, 11, 25), rep_name="Alice Chen", now=at("2026-11-25", 7))
     (msg,) = outbox(tmp_path)
     assert "HOW THE 45 MINUTES RUN" in text_of(msg)
     assert f'<a href="{link}"' in html_of(msg)
@@ -207,8 +207,8 @@ def test_a_45_minute_meeting_is_not_an_hour_and_a_link_makes_a_button(tmp_path: 
 def test_the_december_agenda_says_the_meeting_moved_off_christmas(tmp_path: Path) -> None:
     team, book = team_in(tmp_path)
     november_page(team, book)
-    usecases.rollover(team, date(2026, 12, 1), now=at("2026-12-01", 6))
-    mailing.agenda(team, date(2026, 12, 22), rep_name="Alice Chen", now=at("2026-12-22", 7))
+    cycle.rollover(team, date(2026, 12, 1), now=at("2026-12-01", 6))
+    mail.agenda(team, date(2026, 12, 22), rep_name="Alice Chen", now=at("2026-12-22", 7))
     (msg,) = outbox(tmp_path, "agenda")
     assert msg["Subject"].startswith("1:1 on Thursday 24 December")
     assert "moved from Friday 25 December 2026, Christmas Day" in text_of(msg)
@@ -220,7 +220,7 @@ def test_the_recap_scores_marks_and_labels(tmp_path: Path) -> None:
     book.type_row(
         "Alice Chen", "#existing_opportunities", ["Initech", "Initech", 9000, "Closed won", ""]
     )
-    mailing.recap(team, date(2026, 11, 27), now=at("2026-11-27", 11))
+    mail.recap(team, date(2026, 11, 27), now=at("2026-11-27", 11))
     (msg,) = outbox(tmp_path, "recap")
     text = text_of(msg).replace("\r\n", "\n")
     # scored as the recap is written: 14 calls against a target of 12

@@ -58,3 +58,18 @@ def test_help_starts_without_pandas_openpyxl_or_jinja() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]", done.stdout + done.stderr
+
+
+def test_commands_that_do_not_compute_signals_load_no_pandas() -> None:
+    """``status``, ``check``, the shared page reading and the mail commands (until
+    a message is built) import no pandas; ``commands`` has no import cycle (every
+    module imports alone, in a fresh interpreter, in any order)."""
+    code = (
+        "import sys; import sheetsync.commands.status, sheetsync.commands.mail, "
+        "sheetsync.commands.workbook, sheetsync.cli; print('pandas' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False", done.stderr
+    for path in sorted((ROOT / "sheetsync" / "commands").glob("*.py")):
+        module = f"sheetsync.commands.{path.stem}".removesuffix(".__init__")
+        subprocess.run([sys.executable, "-c", f"import {module}"], check=True)

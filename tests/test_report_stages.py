@@ -13,11 +13,17 @@ from email.message import EmailMessage
 from html import unescape
 from pathlib import Path
 
+from sheetsync.commands.report import (
+    SpreadGroup,
+    SpreadRow,
+    spread_legend,
+    spread_text,
+    stage_order,
+)
 from sheetsync.domain.signals import DealSignal
 from sheetsync.domain.stage_log import STAGE_LOG_HEADER
 from sheetsync.domain.stage_times import Spread
 from sheetsync.domain.template import Template
-from sheetsync.report import SpreadGroup, SpreadRow, spread_legend, spread_text, stage_order
 from tests.backends import XlsxBackend
 from tests.test_cli import run
 

@@ -99,7 +99,7 @@ def test_a_key_file_others_can_read_is_warned_about(tmp_path: Path) -> None:
 
 
 def test_ctrl_c_is_one_line_and_exit_130(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from sheetsync import usecases
+    from sheetsync.commands import cycle
 
     config = tmp_path / "config.yaml"
     config.write_text(CONFIG)
@@ -108,7 +108,7 @@ def test_ctrl_c_is_one_line_and_exit_130(tmp_path: Path, monkeypatch: pytest.Mon
         raise KeyboardInterrupt
 
     assert run(config, "init").exit_code == 0  # a workbook to roll
-    monkeypatch.setattr(usecases, "rollover", interrupted)
+    monkeypatch.setattr(cycle, "rollover", interrupted)
     res = run(config, "rollover")
     assert res.exit_code == 130
     assert res.output == "Interrupted; run the command again to finish\n"

@@ -22,7 +22,7 @@ from sheetsync.domain.periods import Cadence, parse_period
 from sheetsync.domain.render import HISTORY_FIXED
 from sheetsync.domain.stage_log import StageChange
 from sheetsync.domain.stage_times import Spread, cycles, per_deal, spreads, stays
-from sheetsync.domain.template import Template
+from sheetsync.domain.template import Section, Template
 from sheetsync.domain.thresholds import SignalSettings
 from sheetsync.domain.values import CellValue, read_date, read_number
 
@@ -241,17 +241,36 @@ def compute(
     log: Sequence[StageChange] = (),
 ) -> TeamSignals:
     """The team's signals from History (``history_frame``), the pages as they are
-    now and the stage log (``stage_log``, with the changes this command saw)."""
+    now and the stage log (``stage_log``, with the changes this command saw), in
+    named steps: every snapshot of every deal, pushes, stays in stage and the
+    outcome of each deal, stage and cycle times, the open deals' signals, each
+    rep's figures, and the commitments kept."""
     settings = settings or SignalSettings()
     out = TeamSignals()
-    won_stages, lost_stages = _closed_stages(template)
     deal_sections = [s for s in template.sections if s.role == "deals"]
-    deal_keys = {s.key for s in deal_sections}
-    now = float(today.toordinal())
+    snaps = _history_snapshots(history, {s.key for s in deal_sections}, cadence)
+    current = _current_deals(pages, deal_sections, cadence)
+    all_snaps = _all_snapshots(snaps, current)
+    pushes, push_days = _pushes(all_snaps)
+    runs = stays(all_snaps, log)
+    final = runs.groupby("id", sort=False).tail(1).set_index("id")
+    outcome = _outcomes(final, template)
+    deal_days, closed = per_deal(runs, outcome), cycles(runs, outcome)
+    _stage_and_cycle_times(out, deal_days, closed)
+    defaults_used = _open_deals(out, current, final, deal_days, pushes, push_days, settings, today)
+    _notes(out, settings, defaults_used, deal_days, closed)
+    _reps(out, pages, quotas, template, settings, deal_days, closed)
+    _commitments(out, history, template, cadence, settings)
+    return out
 
-    # --- every snapshot of every deal: History's, then the pages' current rows --------
+
+def _history_snapshots(
+    history: pd.DataFrame, deal_keys: set[str], cadence: Cadence
+) -> pd.DataFrame:
+    """Every deal's snapshot in History: rep, id, its period's start and end, stage,
+    close date and "Stage since" (day ordinals)."""
     hist = history[history["section"].isin(deal_keys) & history["id"].astype(bool)]
-    snaps = pd.DataFrame(
+    return pd.DataFrame(
         {
             "rep": hist["rep"].astype(str),
             "id": hist["id"].astype(str),
@@ -266,7 +285,16 @@ def compute(
             ),
         }
     )
-    current_rows = []
+
+
+CURRENT_COLUMNS = ["rep", "id", "start", "stage", "close", "since", "label", "amount", "activity"]
+
+
+def _current_deals(
+    pages: Mapping[str, Page], deal_sections: Sequence[Section], cadence: Cadence
+) -> pd.DataFrame:
+    """The pages' open deals as they are now, one row each (``CURRENT_COLUMNS``)."""
+    rows = []
     for rep, page in pages.items():
         start = float(parse_period(page.period_label, cadence).start.toordinal())
         for sec in deal_sections:
@@ -276,7 +304,7 @@ def compute(
                 if not item.id or not is_open(sec, item):
                     continue
                 v = item.values
-                current_rows.append(
+                rows.append(
                     {
                         "rep": rep,
                         "id": item.id,
@@ -289,60 +317,76 @@ def compute(
                         "activity": _day(v.get("last_activity")),
                     }
                 )
-    current = pd.DataFrame(
-        current_rows,
-        columns=["rep", "id", "start", "stage", "close", "since", "label", "amount", "activity"],
-    )
-    all_snaps = pd.concat(
-        [snaps, current[["rep", "id", "start", "stage", "close", "since"]]], ignore_index=True
-    )
-    all_snaps = all_snaps.dropna(subset=["start"]).drop_duplicates(["id", "start"], keep="last")
-    all_snaps = all_snaps.sort_values(["id", "start"], kind="stable").reset_index(drop=True)
+    return pd.DataFrame(rows, columns=CURRENT_COLUMNS)
 
-    # --- pushes: a close date later than the snapshot before -------------------------
+
+def _all_snapshots(snaps: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
+    """History's snapshots and the pages' current rows, one per deal and period,
+    in order of deal and period."""
+    now = current[["rep", "id", "start", "stage", "close", "since"]]
+    out = pd.concat([snaps, now], ignore_index=True)
+    out = out.dropna(subset=["start"]).drop_duplicates(["id", "start"], keep="last")
+    return out.sort_values(["id", "start"], kind="stable").reset_index(drop=True)
+
+
+def _pushes(all_snaps: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Per deal: how often its close date moved later than the snapshot before, and
+    by how many days in all."""
     step = all_snaps.groupby("id", sort=False)["close"].diff()
     later = step.where(step > 0)
-    pushes = later.notna().groupby(all_snaps["id"]).sum()
-    push_days = later.fillna(0).groupby(all_snaps["id"]).sum()
+    return later.notna().groupby(all_snaps["id"]).sum(), later.fillna(0).groupby(
+        all_snaps["id"]
+    ).sum()
 
-    # --- stays in stage: the stage log, and snapshots from before it ----------------
-    runs = stays(all_snaps, log)
-    final = runs.groupby("id", sort=False).tail(1).set_index("id")
-    outcome = final["stage"].map(
-        lambda s: (
-            "won"
-            if str(s).casefold() in won_stages
-            else ("lost" if str(s).casefold() in lost_stages else "open")
-        )
-    )
-    deal_days = per_deal(runs, outcome)
+
+def _outcomes(final: pd.DataFrame, template: Template) -> pd.Series:
+    """Each deal's outcome from its last stay's stage: won, lost or open."""
+    won_stages, lost_stages = _closed_stages(template)
+
+    def outcome(stage: object) -> str:
+        folded = str(stage).casefold()
+        return "won" if folded in won_stages else "lost" if folded in lost_stages else "open"
+
+    return final["stage"].map(outcome)
+
+
+def _stage_and_cycle_times(out: TeamSignals, deal_days: pd.DataFrame, closed: pd.DataFrame) -> None:
+    """The team's days in each stage and its cycles, for won and for lost deals."""
     for kind in ("won", "lost"):
         team_spread = {str(k): v for k, v in spreads(deal_days, kind, "stage").items()}
         setattr(out, f"stage_spread_{kind}", team_spread)
         setattr(out, f"stage_days_{kind}", {k: v.median for k, v in team_spread.items()})
-    counts_won = {k: v.deals for k, v in out.stage_spread_won.items()}
-    medians_won = out.stage_days_won
-
-    # --- cycle length: first entry to the close, for won and for lost deals ------------
-    closed = cycles(runs, outcome)
-    for kind in ("won", "lost"):
         rows = closed[closed["outcome"] == kind]
         spread = Spread.of(rows["days"], rows["exact"]) if len(rows) else None
         setattr(out, f"cycle_{kind}", spread)
         setattr(out, f"median_cycle_{kind}", spread.median if spread else None)
 
-    # --- current open deals -------------------------------------------------------------
-    run_begin = final["begin"]
-    begin_exact = final["exact"]
-    rep_medians = {key: v for key, v in spreads(deal_days, "won", ["rep", "stage"]).items()}
+
+def _open_deals(
+    out: TeamSignals,
+    current: pd.DataFrame,
+    final: pd.DataFrame,
+    deal_days: pd.DataFrame,
+    pushes: pd.Series,
+    push_days: pd.Series,
+    settings: SignalSettings,
+    today: date,
+) -> set[str]:
+    """Each open deal's signals (``out.deals``): stalled, pushed, days in its stage
+    against the won deals'. Returns the stages compared with the default, for too
+    few won deals through them."""
+    now = float(today.toordinal())
+    counts_won = {k: v.deals for k, v in out.stage_spread_won.items()}
+    rep_medians = spreads(deal_days, "won", ["rep", "stage"])
     defaults_used: set[str] = set()
     for row in current.itertuples(index=False):
         stage = str(row.stage)
-        begin = run_begin.get(row.id, row.start)
+        begin = final["begin"].get(row.id, row.start)
         days_in = int(now - begin)
-        n_won = int(counts_won.get(stage, 0))
-        from_won = n_won >= settings.min_won
-        typical = float(medians_won[stage]) if from_won else float(settings.default_stage_days)
+        from_won = int(counts_won.get(stage, 0)) >= settings.min_won
+        typical = (
+            float(out.stage_days_won[stage]) if from_won else float(settings.default_stage_days)
+        )
         own = rep_medians.get((row.rep, stage))
         if not from_won and stage:
             defaults_used.add(stage)
@@ -363,10 +407,22 @@ def compute(
                 from_won,
                 typical > 0 and days_in > settings.slow_factor * typical,
                 date.fromordinal(int(begin)),
-                bool(begin_exact.get(row.id, False)),
+                bool(final["exact"].get(row.id, False)),
                 own.median if own is not None and own.deals >= settings.min_won else None,
             )
         )
+    return defaults_used
+
+
+def _notes(
+    out: TeamSignals,
+    settings: SignalSettings,
+    defaults_used: set[str],
+    deal_days: pd.DataFrame,
+    closed: pd.DataFrame,
+) -> None:
+    """What the figures rest on: stages compared with the default, and times at
+    period granularity (from History's snapshots, before the stage log)."""
     if defaults_used:
         out.notes.append(
             f"fewer than {settings.min_won} won deals went through "
@@ -381,7 +437,20 @@ def compute(
             "period granularity"
         )
 
-    # --- per rep ------------------------------------------------------------------------
+
+def _reps(
+    out: TeamSignals,
+    pages: Mapping[str, Page],
+    quotas: Mapping[str, float | None],
+    template: Template,
+    settings: SignalSettings,
+    deal_days: pd.DataFrame,
+    closed: pd.DataFrame,
+) -> None:
+    """Each rep's figures: pipeline, coverage, flagged deals, won this period, won
+    and lost deals with their stage times and cycles, win rate."""
+    won_stages, _ = _closed_stages(template)
+    deal_sections = [s for s in template.sections if s.role == "deals"]
     for rep, page in pages.items():
         rs = RepSignals(rep, quota=quotas.get(rep))
         mine = out.for_rep(rep)
@@ -405,13 +474,22 @@ def compute(
     rep_cycles = {kind: spreads(closed, kind, "rep") for kind in ("won", "lost")}
     for rep, rs in out.reps.items():
         for kind in ("won", "lost"):
-            spread = rep_cycles[kind].get(rep)
-            setattr(rs, kind, spread.deals if spread else 0)
-            setattr(rs, f"cycle_{kind}", spread)
-            setattr(rs, f"median_cycle_{kind}", spread.median if spread else None)
+            cycle = rep_cycles[kind].get(rep)
+            setattr(rs, kind, cycle.deals if cycle else 0)
+            setattr(rs, f"cycle_{kind}", cycle)
+            setattr(rs, f"median_cycle_{kind}", cycle.median if cycle else None)
         rs.win_rate = rs.won / (rs.won + rs.lost) if rs.won + rs.lost else None
 
-    # --- commitments: hit rate over the last periods, and the current streak -----------
+
+def _commitments(
+    out: TeamSignals,
+    history: pd.DataFrame,
+    template: Template,
+    cadence: Cadence,
+    settings: SignalSettings,
+) -> None:
+    """Each rep's hit rate over the last periods' scored commitments, and the
+    current streak of hits."""
     scored = [s for s in template.sections if s.role == "commitments" and s.carry.score]
     for sec in scored:
         assert sec.carry.score is not None
@@ -435,7 +513,6 @@ def compute(
                     break
                 streak += 1
             rs.streak = streak
-    return out
 
 
 TREND_COLUMNS = ("pipeline", "coverage", "win_rate", "hit_rate")

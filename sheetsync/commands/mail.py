@@ -23,9 +23,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sheetsync.adapters.mailers import MailError, OutboxMailer, RecipientRefused, open_mailer
 from sheetsync.adapters.registry import open_workbook
+from sheetsync.commands.workbook import load_pages, now_text, read_also, rolled_from
 from sheetsync.config import Rep, Team
 from sheetsync.domain.followup import (
     HistoryIndex,
@@ -38,15 +40,15 @@ from sheetsync.domain.followup import (
 from sheetsync.domain.page import Item, Page, SectionContent
 from sheetsync.domain.periods import Period, parse_period, period_of
 from sheetsync.domain.plan import Snapshot
-from sheetsync.domain.signals import TeamSignals
 from sheetsync.domain.stage_log import STAGE_LOG_TAB
 from sheetsync.domain.values import CellValue
 from sheetsync.errors import SheetsyncError
 from sheetsync.meeting_clock import day_words, length_words, meeting_over, when_words
 from sheetsync.messages import Outgoing, Templates, agenda_message, recap_message
 from sheetsync.ports import Workbook
-from sheetsync.team_view import history_table, stage_log, team_signals
-from sheetsync.usecases import load_pages, now_text, read_also, rolled_from
+
+if TYPE_CHECKING:
+    from sheetsync.domain.signals import TeamSignals
 
 
 @dataclass
@@ -103,6 +105,9 @@ def _sent(snap: Snapshot) -> Sent:
 
 
 def _signals(team: Team, snap: Snapshot, pages: dict[str, Page], today: date) -> TeamSignals:
+    # pandas is loaded here, when a message is built: a run with nothing due never does
+    from sheetsync.commands.team_tab import history_table, stage_log, team_signals
+
     history = history_table(team, snap)
     log = stage_log(team, snap, history, pages, today)  # counted, written by no mail command
     return team_signals(team, history, pages, today, log)

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from sheetsync import mailing, usecases
 from sheetsync.adapters.registry import open_workbook
+from sheetsync.commands import cycle, mail, workbook
 from sheetsync.config import Rep, Team, load_config
 from sheetsync.domain.page import Item, Page
 from sheetsync.domain.periods import Cadence, Period, period_of
@@ -106,7 +106,7 @@ def _edit_pages(team: Team, edit: Callable[[Rep, Page, random.Random], None]) ->
     """Read every page, let ``edit`` play the people, write the changes back in
     place (as a rollover writes a page: the rows added, the cells changed)."""
     with open_workbook(team.workbook) as wb:
-        snap, pages, errors = usecases.load_pages(team, wb)
+        snap, pages, errors = workbook.load_pages(team, wb)
         if errors:
             raise SheetsyncError(next(iter(errors.values())))
         plan = WritePlan()
@@ -115,7 +115,7 @@ def _edit_pages(team: Team, edit: Callable[[Rep, Page, random.Random], None]) ->
             before = page.snapshot()
             edit(rep, page, random.Random(f"{rep.name}{page.period_label}{n}"))
             grid = snap.grids[rep.tab]
-            plan.edit.append(usecases.rep_edit(team, rep, before, grid, page, None, reshape=True))
+            plan.edit.append(workbook.rep_edit(team, rep, before, grid, page, None, reshape=True))
         wb.write(plan)
 
 
@@ -465,7 +465,7 @@ def build_demo(directory: Path, today: date) -> DemoResult:
         today,
     ]
     stories = {rep.name: _stories(n, days, first) for n, rep in enumerate(team.reps)}
-    usecases.init(team, days[0])
+    cycle.init(team, days[0])
     people: dict[int, Callable[[Rep, Page, random.Random], None]] = {
         1: _first_period,
         4: _second_period,
@@ -474,17 +474,17 @@ def build_demo(directory: Path, today: date) -> DemoResult:
     for k, day in enumerate(days[1:], start=1):
         _play(team, stories, days, k, people.get(k))
         if k in (3, 6):  # a period's first day
-            usecases.rollover(team, day)
+            cycle.rollover(team, day)
         else:
-            usecases.refresh(team, day)  # the signals on the pages and the Team tab
+            cycle.refresh(team, day)  # the signals on the pages and the Team tab
     with open_workbook(team.workbook) as wb:
         history = len(wb.read(["History"]).grids.get("History", [])) - 1
     outbox = team.mail.outbox or directory / "outbox"
     for old in [*outbox.glob("*.eml"), *(outbox / "preview").glob("*.eml")]:
         old.unlink()  # a previous demo's messages
     # last period's recaps, from History, and the agenda of each rep's next 1:1
-    recaps = mailing.recap(team, today, period=current.previous().label)
-    agendas = mailing.agenda(team, today, days_before=40)  # next 1:1 is under 6 weeks away
+    recaps = mail.recap(team, today, period=current.previous().label)
+    agendas = mail.agenda(team, today, days_before=40)  # next 1:1 is under 6 weeks away
     sent = [d for d in recaps.deliveries + agendas.deliveries if d.status == "sent"]
     return DemoResult(
         team.name,

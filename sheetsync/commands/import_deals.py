@@ -38,8 +38,7 @@ from datetime import date
 from pathlib import Path
 
 from sheetsync.adapters.registry import open_workbook
-from sheetsync.config import LOST, WON, Rep, Team
-from sheetsync.crm_stage_history import (
+from sheetsync.commands.import_stages import (
     HUBSPOT,
     SALESFORCE,
     CrmHistory,
@@ -52,6 +51,15 @@ from sheetsync.crm_stage_history import (
     placed,
     read_stage_history,
 )
+from sheetsync.commands.team_tab import StageLog, history_table, stage_log
+from sheetsync.commands.workbook import (
+    load_pages,
+    now_text,
+    record_stages,
+    rep_edit,
+    write_replanned,
+)
+from sheetsync.config import LOST, WON, Rep, Team
 from sheetsync.domain.history import header_index, text_under
 from sheetsync.domain.page import Item, Page
 from sheetsync.domain.plan import Snapshot, WritePlan
@@ -66,8 +74,6 @@ from sheetsync.domain.values import (
     read_number,
 )
 from sheetsync.errors import SheetsyncError
-from sheetsync.team_view import StageLog, history_table, stage_log
-from sheetsync.usecases import load_pages, now_text, record_stages, rep_edit, write_replanned
 
 # template column each CRM field lands in (the deal sections' keys); a field whose
 # column a deal section lacks falls back to the next key listed, else is left out

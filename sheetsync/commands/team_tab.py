@@ -28,7 +28,7 @@ from sheetsync.domain.stage_log import (
 from sheetsync.domain.values import CellValue
 
 if TYPE_CHECKING:
-    from sheetsync.usecases import RepSummary
+    from sheetsync.commands.workbook import RepSummary
 
 HEADER = TEAM_HEADER  # the Team tab's columns
 

@@ -20,6 +20,8 @@ from pathlib import Path
 from markupsafe import Markup, escape
 
 from sheetsync.adapters.registry import open_workbook
+from sheetsync.commands.team_tab import history_table, stage_log, team_signals
+from sheetsync.commands.workbook import load_pages, now_text
 from sheetsync.config import Team
 from sheetsync.domain.signals import TeamSignals, trends
 from sheetsync.domain.stage_log import STAGE_LOG_TAB
@@ -28,8 +30,6 @@ from sheetsync.domain.template import Template
 from sheetsync.errors import SheetsyncError
 from sheetsync.file_safety import write_private
 from sheetsync.messages import Templates
-from sheetsync.team_view import history_table, stage_log, team_signals
-from sheetsync.usecases import load_pages, now_text
 
 PALETTE = ("#1F77B4", "#D62728", "#2CA02C", "#9467BD", "#FF7F0E", "#17BECF", "#8C564B")
 W, H, PAD_L, PAD_R, PAD_T, PAD_B = 640, 240, 56, 12, 12, 36
