@@ -21,7 +21,7 @@ What a team's workbook already holds is taken into account:
   currency); an amount in another currency is kept as typed, with a warning.
 
 The stage log (``_stages``, issue 15) takes the dates the CRM gives of each deal's
-changes of stage (``crm_stage_history``): a HubSpot deals export's "Date entered
+changes of stage (``import_stages``): a HubSpot deals export's "Date entered
 <stage>" columns, or a Salesforce stage-history export, told by its header. Like
 rollover and refresh, every import also records the changes of stage it sees on
 the pages (as the import leaves them), once.
