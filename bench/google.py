@@ -13,6 +13,12 @@ the way of talking to Google differs.
     python bench/google.py                  # table
     python bench/google.py --json
     python bench/google.py --sizes 1,10 --latency 0.05
+    python bench/google.py --reads 1,3,5,10  # what each command reads, by years of History
+
+``--reads``: a team of 10 reps with 1, 3, 5 or 10 years of monthly History (30
+rows a rep a month), and the bytes Google sends back to each command: ``status``,
+a recap run with nothing due, a rollover with nothing to roll, ``refresh``, and
+the month's rollover.
 """
 
 from __future__ import annotations
@@ -36,11 +42,13 @@ sys.path.insert(0, str(ROOT))
 import gspread  # noqa: E402
 import responses  # noqa: E402
 
+from sheetsync.adapters.registry import open_workbook  # noqa: E402
 from sheetsync.commands import cycle, workbook  # noqa: E402
 from sheetsync.config import Team, load_config  # noqa: E402
-from sheetsync.domain.carry import roll_page  # noqa: E402
+from sheetsync.domain.carry import HistoryRow, roll_page  # noqa: E402
 from sheetsync.domain.page import assign_ids, cell_name, parse_page  # noqa: E402
 from sheetsync.domain.periods import parse_period  # noqa: E402
+from sheetsync.domain.plan import WritePlan  # noqa: E402
 from sheetsync.domain.render import history_header, render_page  # noqa: E402
 from sheetsync.domain.values import Formula  # noqa: E402
 from tests.backends import SHEET_ID, GoogleBackend  # noqa: E402
@@ -134,12 +142,95 @@ def measure(n: int, latency: float) -> dict[str, float]:
     return out
 
 
+READ_REPS, READ_ITEMS = 10, 30
+READ_COMMANDS = ("status", "recap, nothing due", "rollover, nothing to roll", "refresh", "rollover")
+
+
+def fill_history(team: Team, years: int) -> int:
+    """``years`` of monthly History before October 2026, appended as sheetsync
+    appends it, a few thousand rows a request."""
+    start = parse_period("2026-10", team.cadence)
+    keys = history_header(team.template)
+    rows = []
+    period = start
+    for _ in range(12 * years):
+        period = period.previous()
+        for i, rep in enumerate(team.reps):
+            for k in range(READ_ITEMS):
+                values = {"opportunity": f"Deal {k}", "amount": 1000 * k, "stage": "Demo"}
+                row = HistoryRow(
+                    period.label,
+                    rep.name,
+                    "existing_opportunities",
+                    f"h{i}x{k}",
+                    "carried",
+                    period.label,
+                    0,
+                    values,
+                )
+                rows.append(row.cells(keys))
+    for at in range(0, len(rows), 5000):
+        with open_workbook(team.workbook) as wb:
+            wb.read([])
+            wb.write(WritePlan(history=rows[at : at + 5000]))
+    return len(rows)
+
+
+def reads(years: int) -> dict[str, Any]:
+    """The bytes each command receives from Google, with ``years`` of History."""
+    from sheetsync.commands import mail, status
+
+    fake = FakeSheetsApi()
+    received: list[int] = []
+    answer = fake._answer
+
+    def counted(*args: Any) -> Any:
+        out = answer(*args)
+        received.append(len(out[2]))
+        return out
+
+    fake._answer = counted  # type: ignore[method-assign]
+    out: dict[str, Any] = {"years": years}
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        responses.RequestsMock(assert_all_requests_are_fired=False) as mock,
+    ):
+        fake.install(mock)
+        _, team = prepare(Path(tmp), READ_REPS, fake)
+        out["history_rows"] = fill_history(team, years)
+        runs = (
+            lambda: status.status(team, date(2026, 10, 6)),
+            lambda: mail.recap(team, date(2026, 10, 6), None, None, False, False, None),
+            lambda: cycle.rollover(team, date(2026, 10, 6)),
+            lambda: cycle.refresh(team, date(2026, 10, 6)),
+            lambda: cycle.rollover(team, NOVEMBER),
+        )
+        for name, run in zip(READ_COMMANDS, runs, strict=True):
+            before = len(received)
+            run()
+            out[name] = round(sum(received[before:]) / 2**20, 2)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1,10,50,200")
     parser.add_argument("--latency", type=float, default=0.1, help="seconds per answer")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--reads", help="years of History, e.g. 1,3,5,10: read sizes")
     args = parser.parse_args()
+    if args.reads:
+        table = [reads(int(y)) for y in args.reads.split(",")]
+        if args.json:
+            print(json.dumps({"reps": READ_REPS, "results": table}))
+            return
+        print(f"MB Google sends back to each command, {READ_REPS} reps, by years of History")
+        print("| years | History rows | " + " | ".join(READ_COMMANDS) + " |")
+        print("|---:|---:|" + "---:|" * len(READ_COMMANDS))
+        for r in table:
+            cells = " | ".join(str(r[c]) for c in READ_COMMANDS)
+            print(f"| {r['years']} | {r['history_rows']} | {cells} |")
+        return
     results = [measure(int(n), args.latency) for n in args.sizes.split(",")]
     if args.json:
         print(json.dumps({"latency_s": args.latency, "results": results}))

@@ -173,16 +173,18 @@ def rollover(
     waits for it: its wins and notes are not archived before they are talked about.
     ``now``: the time, to tell whether a meeting is over; None for ``--today``.
 
+    History is read only when a page rolls (or is made): the daily rollover that
+    rolls nothing reads the pages, the ledger and the stage log.
+
     People win: when a person edits a tab between the read and the write, the
     workbook refuses the write and the rollover is planned again from a fresh read;
     a tab that keeps changing is left alone this time, with a message."""
     target = target_period(team, today, period)
     with open_workbook(team.workbook) as wb:
         busy: set[str] = set()
-        for attempt in range(REPLANS + 1):
-            snap, pages, errors = load_pages(
-                team, wb, ("History", "Team", STAGE_LOG_TAB), writing=True, rename=not dry_run
-            )
+
+        def planned(tabs: tuple[str, ...]) -> tuple[RolloverResult, WritePlan]:
+            snap, pages, errors = load_pages(team, wb, tabs, writing=True, rename=not dry_run)
             for rep in team.reps:
                 if rep.tab in busy:
                     errors[rep.name] = (
@@ -190,9 +192,12 @@ def rollover(
                         "left as it is, run rollover again"
                     )
             waits = _Waits(team, today, now) if period is None else None
-            result, plan = _plan_rollover(
-                team, target, today, wb.location, snap, pages, errors, waits
-            )
+            return _plan_rollover(team, target, today, wb.location, snap, pages, errors, waits)
+
+        for attempt in range(REPLANS + 1):
+            result, plan = planned(("Team", STAGE_LOG_TAB))
+            if result.changed:  # a page rolls: planned again, with History
+                result, plan = planned(("History", "Team", STAGE_LOG_TAB))
             result.dry_run = dry_run
             if dry_run or not (result.changed or plan.stages):
                 return result
@@ -318,7 +323,10 @@ def _plan_rollover(
     # a daily rollover dates a change of stage to the day, even when nothing rolls
     history_read = functools.cache(lambda: history_table(team, snap))  # made once, if needed
     as_read = {rep: read_as.get(rep, page) for rep, page in now_pages.items()}
-    log = stage_log(team, snap, history_read, as_read, today, written=read_as)
+    # without History (nothing rolls), a deal from before the log waits for the next
+    # command that reads it (the morning's refresh, or the roll)
+    known = history_read if "History" in snap.grids else None
+    log = stage_log(team, snap, known, as_read, today, written=read_as)
     result.stage_changes = len(log.new)
     record_stages(team, snap, log, at, plan)
     if result.changed:

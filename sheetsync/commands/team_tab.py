@@ -67,7 +67,7 @@ class StageLog:
 def stage_log(
     team: Team,
     snap: Snapshot,
-    history: pd.DataFrame | Callable[[], pd.DataFrame],
+    history: pd.DataFrame | Callable[[], pd.DataFrame] | None,
     pages: Mapping[str, Page],
     today: date,
     written: Container[str] | None = None,
@@ -81,8 +81,8 @@ def stage_log(
     it one: the next refresh, or the rollover of its page.
 
     ``history`` may be a function that makes History's frame: it is called only
-    when a deal on the pages is not in the log yet (a daily rollover that rolls
-    nothing then makes no frame of History)."""
+    when a deal on the pages is not in the log yet. None: History was not read (a
+    rollover that rolls nothing), and such a deal waits for a command that reads it."""
     unsaved: dict[str, set[str]] = {}
     for rep, page in pages.items():
         before = {i.id for s in page.sections.values() for i in s.items if i.id}
@@ -103,6 +103,10 @@ def stage_log(
     )
     snapshots: dict[str, str] = {}
     frame = (history() if callable(history) else history) if unlogged else None
+    if unlogged and history is None:  # not read: such deals wait, rather than compare
+        seen_all = observed(pages, team.template, last_stages(read, {}), today)
+        logged_new = [c for c in seen_all if c.deal_id in logged]
+        return StageLog(read, [c for c in logged_new if c.deal_id not in unsaved.get(c.rep, ())])
     if frame is not None and "stage" in frame.columns and not frame.empty:
         rows = frame[frame["section"].isin(deal_keys) & frame["id"].astype(bool)]
         last = rows.drop_duplicates("id", keep="last")
