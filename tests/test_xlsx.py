@@ -16,7 +16,7 @@ from sheetsync.adapters.xlsx_read import Dates
 from sheetsync.domain.layout import Cell, SheetLayout
 from sheetsync.domain.plan import WritePlan
 from sheetsync.domain.values import Formula
-from sheetsync.errors import ConcurrentEdit, WorkbookBusy
+from sheetsync.errors import ConcurrentEdit, WorkbookBusy, WorkbookError
 
 
 def _sheet(*values: object) -> SheetLayout:
@@ -177,3 +177,156 @@ def test_history_dates_are_date_cells_read_back_as_dates_in_either_epoch() -> No
         assert parse_rows(xml.encode(), [], dates) == [(2, [day, moment, 46346])]
     # without a date format (an older writer's styles), a date goes as ISO text
     assert "2026-11-20" in rows_xml([[day]], 2, {}, Dates()).decode()
+
+
+# --- issue 16: a write copies what it does not change; recording reads only the ledger
+
+
+def _members(book: Path) -> dict[str, tuple[int, int, int, bytes]]:
+    """Each part's method, CRC, size and compressed bytes as the file holds them."""
+    from sheetsync.adapters.xlsx_package import zip_members
+
+    return {
+        name: (m.method, m.crc, m.size, bytes(m.raw))
+        for name, m in zip_members(book.read_bytes()).items()
+    }
+
+
+def _part_of(book: Path, title: str) -> str:
+    from sheetsync.adapters.xlsx_package import Package
+
+    entry = Package(book.read_bytes()).sheet(title)
+    assert entry is not None
+    return entry.part
+
+
+def _team_with_history(tmp_path: Path) -> Path:
+    from tests.backends import XlsxBackend
+    from tests.test_cli import run
+
+    backend = XlsxBackend(tmp_path)
+    assert run(backend.config, "init", today="2026-10-05").exit_code == 0
+    backend.type_row("Alice Chen", "#wins", ["First logo"])
+    assert run(backend.config, "rollover", today="2026-11-02").exit_code == 0
+    return backend.path
+
+
+def test_an_unchanged_part_keeps_its_compressed_bytes_through_a_write(tmp_path: Path) -> None:
+    """History grows by a row: its part is deflated again, and every page, the
+    ledger and the rest are copied byte for byte, compressed, CRC and sizes too."""
+    book = _team_with_history(tmp_path)
+    before = _members(book)
+    history = _part_of(book, "History")
+    with XlsxWorkbook(book) as wb:
+        wb.read(["History"])
+        wb.write(WritePlan(history=[["2026-11", "Alice Chen", "wins", "x1", "archived"]]))
+    after = _members(book)
+    assert list(after) == list(before)
+    changed = {name for name in before if after[name] != before[name]}
+    assert changed == {history}
+    assert load_workbook(book)["History"].max_row == len(wb_history(book))
+
+
+def wb_history(book: Path) -> list[list[object]]:
+    with XlsxWorkbook(book) as wb:
+        return wb.read(["History"]).grids["History"]
+
+
+def test_recording_a_message_reads_and_rewrites_only_the_ledger(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What mailing does before and after each message: neither History nor any
+    page is inflated, and every part but the ledger's is copied as it was."""
+    import subprocess
+
+    from sheetsync.adapters.xlsx_package import Member
+
+    book = _team_with_history(tmp_path)
+    before = _members(book)
+    ledger = _part_of(book, "_sheetsync")
+    inflated: list[str] = []
+    real = Member.inflate
+
+    def spy(self: Member) -> bytes:
+        inflated.append(self.name)
+        return real(self)
+
+    row = ["recap:sending", "Alice Chen", "2026-10", "2026-11-27 10:00", "<id@x>"]
+    with XlsxWorkbook(book) as wb:
+        snap = wb.read(["History"])  # the command's own read
+        monkeypatch.setattr(Member, "inflate", spy)
+        wb.record([row])
+        wb.record([["recap", *row[1:4], "to alice@example.com"]])
+        monkeypatch.undo()
+    assert set(inflated) == {"_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", ledger}
+    after = _members(book)
+    assert {name for name in before if after[name] != before[name]} == {ledger}
+    with XlsxWorkbook(book) as wb:
+        recorded = wb.read([]).ledger
+    assert recorded[: len(snap.ledger)] == snap.ledger
+    assert recorded[len(snap.ledger) :] == [row, ["recap", *row[1:4], "to alice@example.com"]]
+    assert load_workbook(book)["_sheetsync"].max_row == len(recorded) + 1
+    test = subprocess.run(["unzip", "-t", str(book)], capture_output=True, text=True)
+    assert test.returncode == 0 and "No errors detected" in test.stdout, test.stdout
+
+
+def test_a_record_goes_to_the_file_as_a_person_saved_it_meanwhile(tmp_path: Path) -> None:
+    """A person saves the workbook (shared strings, another program's zip) between
+    two messages: the row is appended after their ledger's last row and their
+    edit stays, as when a record read the whole file again."""
+    book = _team_with_history(tmp_path)
+    with XlsxWorkbook(book) as wb:
+        wb.read(["History"])
+        other = load_workbook(book)
+        other["Team"]["L1"] = "person's note"
+        other.save(book)  # openpyxl: shared strings, its own zip
+        wb.record([["recap", "Bob Stone", "2026-10", "2026-11-27 10:00", "to bob"]])
+        with pytest.raises(WorkbookError, match="without a read"):
+            wb.write(WritePlan(history=[["x"]]))  # the command's read is spent
+    loaded = load_workbook(book)
+    assert loaded["Team"]["L1"].value == "person's note"
+    ledger = list(loaded["_sheetsync"].iter_rows(values_only=True))
+    assert ledger[-1][:5] == ("recap", "Bob Stone", "2026-10", "2026-11-27 10:00", "to bob")
+    assert all(any(v is not None for v in r) for r in ledger)  # no gap before it
+
+
+def test_a_record_in_a_workbook_libreoffice_saved_opens_in_libreoffice(tmp_path: Path) -> None:
+    """LibreOffice's zip and XML (shared strings) copied around a ledger row, and
+    LibreOffice opening the result and saving it again."""
+    from tests.libreoffice import edit
+
+    book = _team_with_history(tmp_path)
+    edit(book, [{"op": "set", "tab": "Team", "row": 1, "col": 12, "value": "seen"}], tmp_path / "a")
+    before = _members(book)
+    ledger = _part_of(book, "_sheetsync")
+    row = ["recap", "Alice Chen", "2026-10", "2026-11-27 10:00", "to alice"]
+    with XlsxWorkbook(book) as wb:
+        wb.read([])
+        wb.record([row])
+    after = _members(book)
+    assert {name for name in before if after[name] != before[name]} == {ledger}
+    edit(
+        book, [{"op": "set", "tab": "Team", "row": 1, "col": 13, "value": "again"}], tmp_path / "b"
+    )
+    with XlsxWorkbook(book) as wb:
+        snap = wb.read(["Team"])
+    assert snap.ledger[-1][:5] == row
+    assert snap.grids["Team"][0][11:13] == ["seen", "again"]
+
+
+def test_a_zip64_or_encrypted_workbook_is_one_line_and_left_as_it_was(tmp_path: Path) -> None:
+    import struct
+
+    book = _team_with_history(tmp_path)
+    data = bytearray(book.read_bytes())
+    central = data.find(b"PK\x01\x02")
+    (flags,) = struct.unpack_from("<H", data, central + 8)
+    struct.pack_into("<H", data, central + 8, flags | 1)
+    book.write_bytes(bytes(data))
+    for act in ("read", "record"):
+        with XlsxWorkbook(book) as wb, pytest.raises(WorkbookError, match="encrypted"):
+            if act == "read":
+                wb.read([])
+            else:
+                wb.record([["recap", "x"]])
+    assert book.read_bytes() == bytes(data)

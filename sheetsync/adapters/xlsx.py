@@ -30,6 +30,7 @@ from sheetsync.adapters.xlsx_history import (
     append_rows,
     as_grid,
     header_cells,
+    last_data_row,
     read_rows,
 )
 from sheetsync.adapters.xlsx_package import NS, Package, q
@@ -148,16 +149,37 @@ class XlsxWorkbook:
 
     def _append_only(self, pkg: Package, reader: SheetReader, title: str, part: str) -> Grid:
         rows = read_rows(pkg.read(part), reader.strings, reader.dates())
-        filled = [r for r, values in rows if any(v is not None for v in values)]
-        self._last_rows[title] = max(filled, default=0)
+        self._last_rows[title] = last_data_row(rows)
         return as_grid(rows)
 
     def link(self, tab: str) -> str:
         return f"{self.path.resolve().as_uri()} (tab '{tab}')"
 
     def record(self, rows: Grid) -> None:
-        self.read([])
-        self.write(WritePlan(ledger=rows))
+        """The rows appended to the ledger of the file as it is now (a person may
+        have saved it since the command's read), in a write of their own: only the
+        ledger's part is read and rewritten, every other part is copied as it is,
+        compressed, so recording a message costs the same at every size of
+        History. The same lock, checks and rename as ``write``."""
+        if not rows:
+            return
+        self._pkg, self._ready = None, False  # the command's read is spent: a write reads again
+        self._refuse_if_open_elsewhere()
+        self._stat = _stat(self.path)
+        self._last_rows = {}
+        if self._stat is None:
+            raise WorkbookError(f"tab '{LEDGER_TAB}' is missing; run sheetsync init")
+        try:
+            pkg = Package(self.path.read_bytes())
+            entry = pkg.sheet(LEDGER_TAB)
+            # whether a row holds a value is all an append needs: shared strings unread
+            last = None if entry is None else last_data_row(read_rows(pkg.read(entry.part), None))
+        except (KeyError, ValueError, OSError, etree.XMLSyntaxError, Unsupported) as exc:
+            raise WorkbookError(f"{self.path}: not a readable .xlsx workbook ({exc})") from None
+        if last is not None:
+            self._last_rows[LEDGER_TAB] = last
+        self._append(pkg, LEDGER_TAB, rows, StyleBook(pkg, styles_part(pkg)))
+        self._save(pkg.save())
 
     def locks(self) -> dict[str, str]:
         return {}  # a local file is locked as a whole, by the lock file beside it
@@ -180,7 +202,10 @@ class XlsxWorkbook:
             raise WorkbookError(f"{self.path}: internal: write without a read first")
         self._refuse_if_open_elsewhere()
         self._check_unchanged()
-        pkg = self._pkg if self._pkg is not None else new_package()
+        pkg = self._pkg
+        if pkg is None:
+            pkg = new_package()
+            pkg.own_every_part()  # deflated, as every part sheetsync writes
         styles = StyleBook(pkg, styles_part(pkg))
         date1904 = pkg.date1904
         for old, new in plan.rename:

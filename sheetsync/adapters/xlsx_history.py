@@ -70,8 +70,9 @@ def sheet_data(xml: bytes) -> tuple[int, int]:
     return m.end(), end
 
 
-def parse_rows(body: bytes, strings: Sequence[str], dates: Dates | None = None) -> Rows:
-    """(row number, values) for each row of a sheetData fragment."""
+def parse_rows(body: bytes, strings: Sequence[str] | None, dates: Dates | None = None) -> Rows:
+    """(row number, values) for each row of a sheetData fragment; without
+    ``strings``, a shared string reads as "" (there, but its text not looked up)."""
     # streamed, each row emptied once read: a tree of a large History would take
     # gigabytes (one element per cell)
     parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("end",))
@@ -100,7 +101,7 @@ def parse_rows(body: bytes, strings: Sequence[str], dates: Dates | None = None) 
     return rows
 
 
-def _cell(c: ET.Element, strings: Sequence[str], dates: Dates) -> CellValue:
+def _cell(c: ET.Element, strings: Sequence[str] | None, dates: Dates) -> CellValue:
     kind = c.get("t", "n")
     v = c.find(f"{{{MAIN}}}v")
     text = v.text if v is not None else None
@@ -109,7 +110,7 @@ def _cell(c: ET.Element, strings: Sequence[str], dates: Dates) -> CellValue:
     if text is None:
         return None
     if kind == "s":
-        return strings[int(text)]
+        return strings[int(text)] if strings is not None else ""
     if kind == "b":
         return text.strip() == "1"
     if kind in ("str", "e"):
@@ -117,7 +118,7 @@ def _cell(c: ET.Element, strings: Sequence[str], dates: Dates) -> CellValue:
     return dates.value(float(text), int(c.get("s", "0")))
 
 
-def read_rows(xml: bytes, strings: Sequence[str], dates: Dates | None = None) -> Rows:
+def read_rows(xml: bytes, strings: Sequence[str] | None, dates: Dates | None = None) -> Rows:
     """Every row of a worksheet, as (row number, values); a number in a date
     format as the date (``dates``)."""
     dates = dates or Dates()
@@ -143,6 +144,11 @@ def read_rows(xml: bytes, strings: Sequence[str], dates: Dates | None = None) ->
     if len(rows) != body.count(b"<row"):
         return parse_rows(body, strings, dates)
     return rows
+
+
+def last_data_row(rows: Rows) -> int:
+    """The last row that holds a value (0 for none): where an append goes after."""
+    return max((r for r, values in rows if any(v is not None for v in values)), default=0)
 
 
 def as_grid(rows: Rows) -> list[list[CellValue]]:

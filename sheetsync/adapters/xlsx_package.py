@@ -4,17 +4,20 @@ and the relationships between parts.
 sheetsync edits a workbook the way a person's program would, not by rebuilding
 it: every part it does not change is written back exactly as it was read, so a
 chart, an image, a comment or a feature sheetsync knows nothing of survives.
-XML it does change is handled with lxml, which keeps every namespace prefix as
-written (Excel refuses a file whose ``mc:Ignorable`` prefixes were renamed, which
-the standard library's ElementTree does).
+A part is inflated only when something reads it, and one not changed is copied
+as the file had it, still compressed: a write costs what it changes, not the
+size of History (issue 16). XML it does change is handled with lxml, which
+keeps every namespace prefix as written (Excel refuses a file whose
+``mc:Ignorable`` prefixes were renamed, which the standard library's
+ElementTree does).
 """
 
 from __future__ import annotations
 
-import io
 import posixpath
-import zipfile
-from collections.abc import Iterator
+import struct
+import zlib
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,29 +69,33 @@ class SheetEntry:
 
 
 class Package:
-    """The parts of one workbook; changed parts are kept as bytes until saved."""
+    """The parts of one workbook, read lazily from the zip: a part is inflated only
+    when read, and one never changed is saved as its original compressed bytes."""
 
     def __init__(self, data: bytes) -> None:
-        self.order: list[str] = []
-        self.parts: dict[str, bytes] = {}
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            for info in z.infolist():
-                if info.is_dir():
-                    continue
-                self.order.append(info.filename)
-                self.parts[info.filename] = z.read(info)
-        self.workbook_part = self._workbook_part()
+        self._members = zip_members(data)
+        self.order: list[str] = list(self._members)
+        self._plain: dict[str, bytes] = {}  # inflated or written bytes, by part
+        self._written: set[str] = set()  # parts whose bytes are sheetsync's, not the file's
         self._trees: dict[str, Element] = {}
+        self.parts = _Parts(self)
+        self.workbook_part = self._workbook_part()
 
     # --- parts --------------------------------------------------------------------------
 
     def has(self, name: str) -> bool:
-        return name in self.parts
+        return name in self._members or name in self._plain
+
+    def _bytes(self, name: str) -> bytes:
+        """The part's bytes as the file or the last ``write`` has them."""
+        if name not in self._plain:
+            self._plain[name] = self._members[name].inflate()
+        return self._plain[name]
 
     def read(self, name: str) -> bytes:
         if name in self._trees:
             return serialize(self._trees[name])
-        return self.parts[name]
+        return self._bytes(name)
 
     def parsed(self, name: str) -> bool:
         """Whether the part is held as XML (changed, or about to be)."""
@@ -97,31 +104,42 @@ class Package:
     def tree(self, name: str) -> Element:
         """The part as XML, parsed once; changes to it are saved with the package."""
         if name not in self._trees:
-            self._trees[name] = parse(self.parts[name])
+            self._trees[name] = parse(self._bytes(name))
         return self._trees[name]
 
     def write(self, name: str, data: bytes) -> None:
         self._trees.pop(name, None)
-        if name not in self.parts:
+        if not self.has(name):
             self.order.append(name)
-        self.parts[name] = data
+        self._plain[name] = data
+        self._written.add(name)
 
     def put_tree(self, name: str, root: Element) -> None:
-        if name not in self.parts:
+        if not self.has(name):
             self.order.append(name)
-            self.parts[name] = b""
+            self._plain[name] = b""
+            self._written.add(name)
         self._trees[name] = root
 
     def remove(self, name: str) -> None:
-        self.parts.pop(name, None)
+        self._members.pop(name, None)
+        self._plain.pop(name, None)
+        self._written.discard(name)
         self._trees.pop(name, None)
         if name in self.order:
             self.order.remove(name)
 
+    def own_every_part(self) -> None:
+        """Every part taken as sheetsync's (a new workbook's skeleton): each is
+        deflated on saving, not copied as it was made."""
+        self._written.update(self.order)
+        for name in self.order:
+            self._bytes(name)
+
     def free_name(self, pattern: str) -> str:
         """``pattern`` with the first number that makes a name not yet taken."""
         n = 1
-        while pattern.format(n) in self.parts:
+        while self.has(pattern.format(n)):
             n += 1
         return pattern.format(n)
 
@@ -129,7 +147,7 @@ class Package:
 
     def rels(self, part: str) -> Element | None:
         name = rels_name(part)
-        return self.tree(name) if name in self.parts or name in self._trees else None
+        return self.tree(name) if self.has(name) else None
 
     def related(self, part: str, kind: str) -> list[tuple[str, str]]:
         """(relationship id, part name) of ``part``'s relationships of type ``kind``
@@ -149,7 +167,7 @@ class Package:
     def relate(self, part: str, target: str, rel_type: str) -> str:
         """Add a relationship from ``part`` to ``target``; returns its id."""
         name = rels_name(part)
-        if name not in self.parts and name not in self._trees:
+        if not self.has(name):
             self.put_tree(name, etree.Element(q("Relationships", PKG_REL), nsmap={None: PKG_REL}))
         rels = self.tree(name)
         taken = {r.get("Id") for r in rels}
@@ -189,7 +207,7 @@ class Package:
     # --- the workbook -------------------------------------------------------------------
 
     def _workbook_part(self) -> str:
-        root = parse(self.parts["_rels/.rels"])
+        root = parse(self._bytes("_rels/.rels"))
         for rel in root.iterfind(q("Relationship", PKG_REL)):
             if rel.get("Type", "").endswith("/officeDocument"):
                 return str(rel.get("Target", "")).lstrip("/")
@@ -299,18 +317,198 @@ class Package:
     # --- saving -------------------------------------------------------------------------
 
     def save(self) -> bytes:
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
-            for name in self.order:
-                if name in self._trees:
-                    data = serialize(self._trees[name])
+        """The package as a zip: a part sheetsync did not change is copied as the
+        file had it, still compressed; a changed one is deflated again."""
+        out = ZipWriter()
+        for name in self.order:
+            member = self._members.get(name)
+            if name in self._trees:
+                data = serialize(self._trees[name])
+                if member is not None and name not in self._written and self._same(name, data):
+                    out.copy(name, member)
                 else:
-                    data = self.parts.get(name, b"")
-                if name not in self.parts and name not in self._trees:
-                    continue
-                z.writestr(
-                    zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)),
-                    data,
-                    compress_type=zipfile.ZIP_DEFLATED,
-                )
-        return buffer.getvalue()
+                    out.add(name, data)
+            elif name in self._written:
+                out.add(name, self._plain[name])
+            elif member is not None:
+                out.copy(name, member)
+        return out.finish()
+
+    def _same(self, name: str, data: bytes) -> bool:
+        """Whether a parsed part's XML is still the file's: parsed only to be read
+        (the workbook's list of tabs, its relationships, shared strings), or
+        changed back. Another program's bytes (its quotes, its line ends) are
+        compared as sheetsync would write them."""
+        plain = self._plain[name]
+        return data == plain or data == serialize(parse(plain))
+
+
+# --- the zip container ------------------------------------------------------------------
+# Read and written here rather than with ``zipfile``, which can only copy a member
+# by inflating and deflating it again: a save copies the compressed bytes of every
+# part it did not change (History's, above all) with their CRC and sizes.
+
+_LOCAL = struct.Struct("<4s2B4HL2L2H")  # local file header, before name and extra
+_CENTRAL = struct.Struct("<4s4B4HL2L5H2L")  # central directory entry
+_END = struct.Struct("<4s4H2LH")  # end of central directory record
+_LOCAL_SIG, _CENTRAL_SIG, _END_SIG = b"PK\x03\x04", b"PK\x01\x02", b"PK\x05\x06"
+_ZIP64_LOCATOR_SIG = b"PK\x06\x07"
+_UTF8 = 0x800  # general purpose flag: the name is UTF-8
+_ENCRYPTED = 0x1 | 0x40 | 0x2000  # encrypted, strong encryption, masked central directory
+_STORED, _DEFLATED = 0, 8
+_DOS_TIME, _DOS_DATE = 0, (1 << 5) | 1  # 1980-01-01 00:00: saves are deterministic
+_VERSION = 20  # 2.0: deflate
+# made on Unix, a file readable and writable by its owner: as zipfile wrote them before
+_MADE_ON, _ATTRIBUTES = 3, 0o600 << 16
+_MAX32, _MAX16 = 0xFFFFFFFF, 0xFFFF
+
+
+class BadPackage(ValueError):
+    """The file is not a zip sheetsync can read, or could not be written as one."""
+
+
+@dataclass(frozen=True)
+class Member:
+    """One member of a zip: its compressed bytes as they are in the file."""
+
+    name: str
+    method: int
+    crc: int
+    size: int  # inflated
+    raw: memoryview  # compressed
+
+    def inflate(self) -> bytes:
+        if self.method == _STORED:
+            data = bytes(self.raw)
+        elif self.method == _DEFLATED:
+            inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+            try:
+                data = inflater.decompress(self.raw) + inflater.flush()
+            except zlib.error as exc:
+                raise BadPackage(f"{self.name}: damaged compressed data ({exc})") from None
+            if not inflater.eof:
+                raise BadPackage(f"{self.name}: compressed data cut short")
+        else:
+            raise BadPackage(f"{self.name}: compression method {self.method} is not supported")
+        if len(data) != self.size or zlib.crc32(data) != self.crc:
+            raise BadPackage(f"{self.name}: damaged (its size or CRC does not match)")
+        return data
+
+
+def zip_members(data: bytes) -> dict[str, Member]:
+    """The members of a zip by name, in the order of its central directory, each
+    its compressed bytes; folders left out. A zip64, encrypted or multi-disk zip is
+    refused (an .xlsx is none of them)."""
+    view = memoryview(data)
+    end = data.rfind(_END_SIG, max(0, len(data) - _END.size - _MAX16))
+    if end < 0 or end + _END.size > len(data):
+        raise BadPackage("not a zip file (no end of central directory)")
+    _, disk, cd_disk, n_disk, n, cd_size, cd_offset, _ = _END.unpack_from(data, end)
+    zip64 = end >= 20 and data[end - 20 : end - 16] == _ZIP64_LOCATOR_SIG
+    if zip64 or _MAX32 in (cd_size, cd_offset) or n == _MAX16:
+        raise BadPackage("a zip64 archive, which sheetsync does not read")
+    if disk or cd_disk or n_disk != n:
+        raise BadPackage("a zip split over several disks")
+    base = end - cd_size - cd_offset  # bytes before the zip (0 but for a prefixed file)
+    if base < 0:
+        raise BadPackage("the central directory is out of bounds")
+    members: dict[str, Member] = {}
+    pos = base + cd_offset
+    for _ in range(n):
+        if pos + _CENTRAL.size > end or data[pos : pos + 4] != _CENTRAL_SIG:
+            raise BadPackage("bad central directory entry")
+        entry = _CENTRAL.unpack_from(data, pos)
+        flags, method = entry[5], entry[6]
+        crc, csize, size, nlen, elen, clen = entry[9:15]
+        offset = entry[18]
+        raw_name = data[pos + _CENTRAL.size : pos + _CENTRAL.size + nlen]
+        pos += _CENTRAL.size + nlen + elen + clen
+        name = raw_name.decode("utf-8" if flags & _UTF8 else "cp437")
+        if flags & _ENCRYPTED:
+            raise BadPackage(f"{name}: encrypted, which sheetsync does not read")
+        if _MAX32 in (csize, size, offset):
+            raise BadPackage(f"{name}: a zip64 member, which sheetsync does not read")
+        local = base + offset
+        if local + _LOCAL.size > len(data) or data[local : local + 4] != _LOCAL_SIG:
+            raise BadPackage(f"{name}: bad local header")
+        lnlen, lelen = _LOCAL.unpack_from(data, local)[-2:]
+        start = local + _LOCAL.size + lnlen + lelen
+        if start + csize > len(data):
+            raise BadPackage(f"{name}: cut short")
+        if name.endswith("/"):
+            continue
+        members.pop(name, None)  # a name twice: the last one, as zipfile reads it
+        members[name] = Member(name, method, crc, size, view[start : start + csize])
+    return members
+
+
+class ZipWriter:
+    """A zip built in memory: members copied as they are, or deflated."""
+
+    def __init__(self) -> None:
+        self._chunks: list[bytes | memoryview] = []
+        self._central: list[bytes] = []
+        self._offset = 0
+
+    def add(self, name: str, data: bytes) -> None:
+        deflater = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -zlib.MAX_WBITS)
+        raw = deflater.compress(data) + deflater.flush()
+        self._member(name, _DEFLATED, zlib.crc32(data), len(data), raw)
+
+    def copy(self, name: str, member: Member) -> None:
+        self._member(name, member.method, member.crc, member.size, member.raw)
+
+    def _member(self, name: str, method: int, crc: int, size: int, raw: bytes | memoryview) -> None:
+        encoded = name.encode("utf-8")
+        flags = 0 if encoded.isascii() else _UTF8
+        if max(len(raw), size, self._offset) >= _MAX32:
+            raise BadPackage(f"{name}: too large for a zip without zip64")
+        fields = (flags, method, _DOS_TIME, _DOS_DATE, crc, len(raw), size, len(encoded))
+        header = _LOCAL.pack(_LOCAL_SIG, _VERSION, 0, *fields, 0)
+        self._central.append(
+            _CENTRAL.pack(
+                _CENTRAL_SIG,
+                _VERSION,
+                _MADE_ON,
+                _VERSION,
+                0,
+                *fields,
+                0,
+                0,
+                0,
+                0,
+                _ATTRIBUTES,
+                self._offset,
+            )
+            + encoded
+        )
+        self._chunks += [header, encoded, raw]
+        self._offset += len(header) + len(encoded) + len(raw)
+
+    def finish(self) -> bytes:
+        central = b"".join(self._central)
+        n = len(self._central)
+        if n >= _MAX16 or self._offset + len(central) >= _MAX32:
+            raise BadPackage("too many parts or too large for a zip without zip64")
+        end = _END.pack(_END_SIG, 0, 0, n, n, len(central), self._offset, 0)
+        return b"".join([*self._chunks, central, end])
+
+
+class _Parts(Mapping[str, bytes]):
+    """A package's parts by name, each inflated when first looked at."""
+
+    def __init__(self, pkg: Package) -> None:
+        self._pkg = pkg
+
+    def __getitem__(self, name: str) -> bytes:
+        # the bytes the part was read or written as (a parsed part: as it was parsed)
+        return self._pkg._bytes(name)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self._pkg.has(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._pkg.order))
+
+    def __len__(self) -> int:
+        return len(self._pkg.order)

@@ -1,0 +1,146 @@
+"""The zip under a workbook: parts are inflated only when read, and a part saved
+unchanged keeps its compressed bytes, CRC and sizes (issue 16)."""
+
+from __future__ import annotations
+
+import io
+import struct
+import subprocess
+import zipfile
+import zlib
+from pathlib import Path
+
+import pytest
+
+from sheetsync.adapters.xlsx_package import BadPackage, Package, zip_members
+
+RELS = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    b'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+    b'relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+)
+BIG = b"".join(b'<row r="%d"><c r="A%d"><v>%d</v></c></row>' % (i, i, i) for i in range(1, 5000))
+
+
+class _Stream(io.RawIOBase):
+    """A file without seek: zipfile writes a data descriptor after each member."""
+
+    def __init__(self) -> None:
+        self.buffer = bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b: bytes) -> int:  # type: ignore[override]
+        self.buffer += b
+        return len(b)
+
+
+def _zip(streamed: bool = False) -> bytes:
+    """A zip as programs write them: deflated and stored members, a UTF-8 name, a
+    folder entry, and (``streamed``) data descriptors."""
+    out: io.BytesIO | _Stream = _Stream() if streamed else io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:  # type: ignore[arg-type]
+        z.writestr("_rels/.rels", RELS)
+        z.writestr("xl/media/", b"")
+        z.writestr("xl/worksheets/sheet1.xml", BIG)
+        z.writestr("xl/media/image1.png", b"\x89PNG" + bytes(range(256)), zipfile.ZIP_STORED)
+        z.writestr("xl/Übersicht/données.xml", "<a>é</a>".encode(), zipfile.ZIP_DEFLATED, 9)
+    return bytes(out.buffer) if isinstance(out, _Stream) else out.getvalue()
+
+
+def _raw(data: bytes) -> dict[str, tuple[int, int, int, bytes]]:
+    return {name: (m.method, m.crc, m.size, bytes(m.raw)) for name, m in zip_members(data).items()}
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["sized", "data-descriptors"])
+def test_a_save_without_changes_copies_every_member_compressed_as_it_was(
+    streamed: bool, tmp_path: Path
+) -> None:
+    source = _zip(streamed)
+    saved = Package(source).save()
+    assert _raw(saved) == _raw(source)  # compressed bytes, method, CRC and size
+    with zipfile.ZipFile(io.BytesIO(saved)) as z:
+        assert z.testzip() is None
+        assert z.read("xl/Übersicht/données.xml") == "<a>é</a>".encode()
+        assert z.getinfo("xl/media/image1.png").compress_type == zipfile.ZIP_STORED
+        assert z.getinfo("xl/Übersicht/données.xml").flag_bits & 0x800  # a UTF-8 name
+        assert all(i.date_time == (1980, 1, 1, 0, 0, 0) for i in z.infolist())
+    (tmp_path / "w.zip").write_bytes(saved)
+    test = subprocess.run(["unzip", "-t", str(tmp_path / "w.zip")], capture_output=True)
+    assert test.returncode == 0, test.stdout + test.stderr
+    assert Package(saved).save() == saved  # deterministic
+
+
+def test_a_part_is_inflated_only_when_read() -> None:
+    """A damaged member nobody reads costs nothing and is carried over as it was;
+    reading it is one clear error."""
+    source = bytearray(_zip())
+    at = source.find(b"PK\x03\x04", source.find(b"xl/worksheets/sheet1.xml") - 30)
+    data_at = at + 30 + len(b"xl/worksheets/sheet1.xml")
+    source[data_at + 10 : data_at + 20] = b"\xff" * 10
+    pkg = Package(bytes(source))
+    assert pkg.has("xl/worksheets/sheet1.xml")
+    saved = pkg.save()
+    assert (
+        _raw(saved)["xl/worksheets/sheet1.xml"] == _raw(bytes(source))["xl/worksheets/sheet1.xml"]
+    )
+    with pytest.raises(BadPackage, match=r"sheet1\.xml: damaged"):
+        pkg.read("xl/worksheets/sheet1.xml")
+
+
+def test_a_changed_part_is_deflated_again_and_the_others_copied() -> None:
+    source = _zip()
+    pkg = Package(source)
+    pkg.write("xl/worksheets/sheet1.xml", BIG + b"<row/>")
+    pkg.write("xl/new.xml", b"<new/>")
+    assert pkg.tree("xl/Übersicht/données.xml").text == "é"  # parsed, not changed
+    saved = pkg.save()
+    before, after = _raw(source), _raw(saved)
+    assert after["xl/media/image1.png"] == before["xl/media/image1.png"]
+    assert after["xl/Übersicht/données.xml"][0] == zipfile.ZIP_DEFLATED
+    with zipfile.ZipFile(io.BytesIO(saved)) as z:
+        assert z.testzip() is None
+        assert z.read("xl/worksheets/sheet1.xml") == BIG + b"<row/>"
+        assert z.read("xl/new.xml") == b"<new/>"
+        assert z.namelist()[-1] == "xl/new.xml"
+    assert after["xl/worksheets/sheet1.xml"][1] == zlib.crc32(BIG + b"<row/>")
+
+
+def test_a_parsed_part_whose_xml_is_the_same_is_copied() -> None:
+    """Parsed to be read (the workbook, its relationships) and not changed: the
+    bytes sheetsync would write are the file's, so the member is copied (here a
+    stored one stays stored); once changed, it is deflated."""
+    xml = b"<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n<x/>"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr("_rels/.rels", RELS)
+        z.writestr("xl/x.xml", xml)
+    pkg = Package(buffer.getvalue())
+    pkg.tree("xl/x.xml")
+    assert _raw(pkg.save())["xl/x.xml"] == (zipfile.ZIP_STORED, zlib.crc32(xml), len(xml), xml)
+    pkg.tree("xl/x.xml").set("changed", "1")
+    assert _raw(pkg.save())["xl/x.xml"][0] == zipfile.ZIP_DEFLATED
+
+
+def test_zip64_and_encrypted_files_are_refused_not_rewritten(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(zipfile, "ZIP_FILECOUNT_LIMIT", 1)  # zip64 records for 2 members
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr("_rels/.rels", RELS)
+        z.writestr("a.xml", b"<a/>")
+    monkeypatch.undo()
+    with pytest.raises(BadPackage, match="zip64"):
+        Package(buffer.getvalue())
+
+    encrypted = bytearray(_zip())
+    central = encrypted.find(b"PK\x01\x02")
+    (flags,) = struct.unpack_from("<H", encrypted, central + 8)
+    struct.pack_into("<H", encrypted, central + 8, flags | 1)
+    with pytest.raises(BadPackage, match="encrypted"):
+        Package(bytes(encrypted))
+    with pytest.raises(BadPackage, match="not a zip"):
+        Package(b"PK\x03\x04 not a zip at all")
