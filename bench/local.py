@@ -34,6 +34,7 @@ import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 ITEMS = 30
@@ -183,7 +184,6 @@ def setup(folder: Path, years: int, reps: int) -> dict[str, Any]:
     """A team's workbook after ``years`` of monthly meetings: History as the
     rollovers archived it (deals moving through stages, closing, new ones
     coming; the other sections' items), and this period's pages filled in."""
-    from sheetsync import usecases
     from sheetsync.adapters.xlsx import XlsxWorkbook
     from sheetsync.config import load_config
     from sheetsync.domain.carry import HistoryRow
@@ -194,7 +194,7 @@ def setup(folder: Path, years: int, reps: int) -> dict[str, Any]:
 
     team = load_config(_config(folder, reps)).teams[0]
     start = period_of(START, team.cadence)
-    usecases.init(team, start.start)
+    command_api().init(team, start.start)
     tpl = team.template
     header = history_header(tpl)
     periods = [start]
@@ -258,7 +258,7 @@ def setup(folder: Path, years: int, reps: int) -> dict[str, Any]:
                         _other_values(section, k, rng),
                     )
                     plan.history.append(row.cells(header))
-        page = blank_page(rep.tab, tpl, usecases.page_header(team, rep, start, None))
+        page = blank_page(rep.tab, tpl, command_api().page_header(team, rep, start, None))
         for ident, d in deals.items():
             values = {
                 "opportunity": f"Deal {ident}",
@@ -281,27 +281,53 @@ def setup(folder: Path, years: int, reps: int) -> dict[str, Any]:
     return {"history_rows": len(plan.history), "file_mb": round(size / 1e6, 2)}
 
 
+def command_api() -> SimpleNamespace:
+    """The commands this bench runs, from the code it is measuring: the layout of
+    ``sheetsync.commands``, or the one before it (``--code`` of an older checkout)."""
+    try:
+        from sheetsync.commands import cycle, mail, status, workbook
+
+        return SimpleNamespace(
+            init=cycle.init,
+            rollover=cycle.rollover,
+            status=status.status,
+            recap=mail.recap,
+            page_header=workbook.page_header,
+        )
+    except ImportError:
+        from sheetsync import mailing, usecases  # type: ignore[attr-defined]
+
+        return SimpleNamespace(
+            init=usecases.init,
+            rollover=usecases.rollover,
+            status=usecases.status,
+            recap=mailing.recap,
+            page_header=usecases.page_header,
+        )
+
+
 def step(folder: Path, name: str, today_text: str, expect: str) -> dict[str, Any]:
     """One command, timed in this process: the call's wall time, the process's CPU
     (imports included) and its peak memory."""
     t_start = time.perf_counter()
     import sheetsync
-    from sheetsync import mailing, usecases
     from sheetsync.config import load_config
+
+    api = command_api()
 
     team = load_config(folder / "config.yaml").teams[0]
     today = date.fromisoformat(today_text)
     t_imported = time.perf_counter()
     if name == "status":
-        usecases.status(team, today)
+        api.status(team, today)
         detail = ""
     elif name.startswith("recap"):
-        result = mailing.recap(team, today)
+        result = api.recap(team, today)
         sent = [d for d in result.deliveries if d.status == "sent"]
         assert not result.failed and str(len(sent)) == expect, (name, result.deliveries)
         detail = f"{len(sent)} sent"
     else:
-        roll = usecases.rollover(team, today)
+        roll = api.rollover(team, today)
         assert not roll.errors and roll.changed == (expect == "changed"), name
         detail = expect
     t_end = time.perf_counter()

@@ -5,8 +5,6 @@ classes; the drawing that places it is written here."""
 from __future__ import annotations
 
 from lxml import etree
-from openpyxl.chart import BarChart, LineChart, Reference
-from openpyxl.xml.functions import tostring
 
 from sheetsync.adapters.xlsx_package import REL, Element, Package, q
 from sheetsync.adapters.xlsx_sheet import place
@@ -34,6 +32,9 @@ class _Titled:
 
 
 def chart_xml(title: str, spec: Chart) -> bytes:
+    from openpyxl.chart import BarChart, LineChart, Reference  # only when a chart is written
+    from openpyxl.xml.functions import tostring
+
     ws = _Titled(title)
     first, last = spec.header_row, spec.last_row
     bars = BarChart()

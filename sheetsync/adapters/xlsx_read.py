@@ -9,8 +9,6 @@ import re
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from openpyxl.formula.translate import Translator
-
 from sheetsync.adapters.xlsx_package import NS, Element, Package
 from sheetsync.adapters.xlsx_styles import StyleBook
 from sheetsync.domain.plan import Grid
@@ -124,6 +122,8 @@ class SheetReader:
                     masters[si] = (text, ref)
                 elif si in masters:
                     origin_text, origin = masters[si]
+                    from openpyxl.formula.translate import Translator  # a shared formula
+
                     text = Translator("=" + origin_text, origin).translate_formula(ref)[1:]
             bare = text.replace(" ", "").upper()
             if bare in _BOOLEAN_FORMULAS:  # how LibreOffice saves a boolean cell

@@ -14,8 +14,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from openpyxl.formula.tokenizer import Token, Tokenizer
-
 from sheetsync.domain.plan import RowOp
 
 RowMap = Callable[[int], int | None]
@@ -129,6 +127,8 @@ def map_ranges(formula: str, change: Callable[[str], str]) -> str:
     """A formula (with or without its leading ``=``) with ``change`` applied to each
     range operand; returned unchanged, character for character, when no operand
     changes (and when the tokenizer cannot read it)."""
+    from openpyxl.formula.tokenizer import Token, Tokenizer  # openpyxl only for a formula
+
     text = formula if formula.startswith("=") else "=" + formula
     try:
         tokens = Tokenizer(text).items

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import re
 
-from openpyxl.formula.translate import Translator
-
 from sheetsync.adapters.xlsx_package import NS, Element, Package, q
 from sheetsync.adapters.xlsx_refs import RowMap, mentions, row_map, shift_area, shift_formula
 from sheetsync.adapters.xlsx_sheet import Sheet
@@ -26,6 +24,8 @@ _VML_SHAPE = re.compile(r"<v:shape\b.*?</v:shape>", re.DOTALL)
 def expand_shared(root: Element) -> None:
     """Shared formulas written out cell by cell, so that each can follow its own
     references (a group shares one text, which no longer fits once rows move)."""
+    from openpyxl.formula.translate import Translator  # openpyxl only where a formula is shared
+
     masters: dict[str, tuple[str, str]] = {}
     shared = [f for f in root.iter(q("f")) if f.get("t") == "shared"]
     for f in shared:
