@@ -62,7 +62,8 @@ def test_rollover_locks_beside_the_page_protection_and_leaves_one_of_each(tmp_pa
         def look(fake: FakeSheetsApi) -> None:
             seen.append([p.get("description", "") for p in fake.books[SHEET_ID].protected])
 
-        g.fake.before[start + 4] = look  # metadata, read, lock, then the write
+        # metadata and the pages, then again with History (a page rolls), lock, the write
+        g.fake.before[start + 6] = look
         res = run(g.config, "rollover", today="2026-11-02")
         assert res.exit_code == 0, res.output
         locks = [d for d in seen[0] if d.startswith("sheetsync lock")]
@@ -291,7 +292,7 @@ def test_the_runs_own_lock_removed_by_the_owner_means_planning_again(tmp_path: P
             row = g.find("Alice Chen", "Personal goal")
             fake.type(SHEET_ID, "Alice Chen", row, 3, "typed in the gap", who=MANAGER)
 
-        g.fake.before[start + 4] = owner_unlocks_and_types
+        g.fake.before[start + 6] = owner_unlocks_and_types  # the lock, as above
         res = run(g.config, "rollover", today="2026-11-02")
         assert res.exit_code == 0, res.output
         goal = next(r for r in g.cells("Alice Chen") if "Personal goal" in r)
@@ -310,13 +311,13 @@ def test_a_write_google_applies_after_the_client_gave_up_lands_once(
         run(g.config, "init")
         work_on_both_pages(g)
         start = len(g.fake.calls)
-        g.fake.apply_late(start + 4)  # metadata, read, lock, then the write
+        g.fake.apply_late(start + 6)  # two reads (the pages, then with History), lock, write
         res = run(g.config, "rollover", today="2026-11-02")
         assert res.exit_code == 0, res.output
         calls = [m for m, _ in g.fake.calls[start:]]
         # the write, the ledger read (not landed yet), the write again (refused:
         # the first landed just before it), the ledger read (landed)
-        assert calls == ["GET", "GET", "POST", "POST", "GET", "POST", "GET"]
+        assert calls == ["GET", "GET", "GET", "GET", "POST", "POST", "GET", "POST", "GET"]
         history = g.cells("History")[1:]
         keys = [(r[0], r[1], r[3]) for r in history]
         assert len(keys) == len(set(keys)) and len(history) == 2
