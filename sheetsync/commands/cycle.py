@@ -197,7 +197,10 @@ def rollover(
         for attempt in range(REPLANS + 1):
             result, plan = planned(("Team", STAGE_LOG_TAB))
             if result.changed:  # a page rolls: planned again, with History
+                first = {r.tab: r.renamed_from for r in result.reps if r.renamed_from}
                 result, plan = planned(("History", "Team", STAGE_LOG_TAB))
+                for r in result.reps:  # a tab the first read renamed is still told
+                    r.renamed_from = r.renamed_from or first.get(r.tab, "")
             result.dry_run = dry_run
             if dry_run or not (result.changed or plan.stages):
                 return result
