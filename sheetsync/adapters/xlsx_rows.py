@@ -7,6 +7,7 @@ do when a person does the same."""
 from __future__ import annotations
 
 import re
+import weakref
 
 from sheetsync.adapters.xlsx_package import NS, Element, Package, q
 from sheetsync.adapters.xlsx_refs import RowMap, mentions, row_map, shift_area, shift_formula
@@ -41,6 +42,29 @@ def expand_shared(root: Element) -> None:
             f.attrib.pop(attr, None)
 
 
+_formula_scan: weakref.WeakKeyDictionary[Package, dict[str, bool]] = weakref.WeakKeyDictionary()
+
+
+def _has_formula(scanned: dict[str, bool], part: str, raw: bytes) -> bool:
+    if part not in scanned:
+        scanned[part] = bool(_HAS_FORMULA.search(raw))
+    return scanned[part]
+
+
+_formula_texts: weakref.WeakKeyDictionary[Package, dict[str, str]] = weakref.WeakKeyDictionary()
+
+
+def _tree_mentions(pkg: Package, part: str, title: str) -> bool:
+    """Whether a parsed sheet's formulas may name ``title`` (any case, quoted or
+    not). Its formulas are read once a write: moving rows changes the rows they
+    point at, never which sheets they name."""
+    texts = _formula_texts.setdefault(pkg, {})
+    if part not in texts:
+        texts[part] = "\n".join((f.text or "").casefold() for f in pkg.tree(part).iter(q("f")))
+    forms = (title.casefold(), title.replace("'", "''").casefold())
+    return any(form in texts[part] for form in forms)
+
+
 class RowMover:
     """Applies row operations to one sheet of a package."""
 
@@ -54,12 +78,20 @@ class RowMover:
         # Only the parts that can refer to this sheet are parsed, and so rewritten:
         # the sheet itself, and others whose formulas name it; the rest of the
         # package (a person's own tabs and charts) is copied byte for byte.
+        # (each part's "has a formula" is looked up once per package: a team's write
+        # edits every page, and scanning every part for every page grew with the
+        # square of the team)
+        scanned = _formula_scan.setdefault(pkg, {})
         self._formula_parts = [
             (s.title, s.part)
             for s in pkg.sheets()
             if s.part == self.part
-            or pkg.parsed(s.part)
-            or (_HAS_FORMULA.search(raw := pkg.parts.get(s.part, b"")) and mentions(raw, title))
+            or (pkg.parsed(s.part) and _tree_mentions(pkg, s.part, title))
+            or (
+                not pkg.parsed(s.part)
+                and _has_formula(scanned, s.part, raw := pkg.parts.get(s.part, b""))
+                and mentions(raw, title)
+            )
         ]
         self._charts = [
             p
@@ -87,11 +119,16 @@ class RowMover:
 
     def _names(self, op: RowOp) -> None:
         titles = [s.title for s in self.pkg.sheets()]
+        forms = {self.title.casefold(), self.title.replace("'", "''").casefold()}
         for name in self.pkg.workbook.iterfind("m:definedNames/m:definedName", NS):
             local = name.get("localSheetId")
             host = titles[int(local)] if local is not None and int(local) < len(titles) else ""
-            if name.text:
-                name.text = shift_formula(name.text, host, self.title, op)
+            if not name.text:
+                continue
+            text = name.text.casefold()
+            if host != self.title and not any(form in text for form in forms):
+                continue  # another sheet's name (each page's print titles, say)
+            name.text = shift_formula(name.text, host, self.title, op)
 
     def _notes(self, op: RowOp) -> None:
         for kind in ("comments", "threadedComment"):
