@@ -3,6 +3,7 @@ written into the file are rejected with ``file:line``."""
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass, field, replace
@@ -266,7 +267,17 @@ def load_template(name_or_path: str, base: Path, where: str = "") -> Template:
             f"{where}: template '{name_or_path}' is neither a packaged template "
             f"({', '.join(names)}) nor a file"
         )
-    doc = load_yaml(path)
+    stat = path.stat()
+    return _template_at(str(path.resolve()), (stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=32)
+def _template_at(path: str, stamp: tuple[int, int]) -> Template:
+    """A template file read once while it stays as it is (``stamp``: its time and
+    size): the teams of one config, and the many commands of one process (a test
+    suite's), share it. Templates are frozen, so sharing one is safe; a file with a
+    mistake raises each time, never cached."""
+    doc = load_yaml(Path(path))
     return template_from_data(doc.data, doc.where)
 
 
