@@ -102,11 +102,8 @@ def stage_log(
         if item.values.get("stage")
     )
     snapshots: dict[str, str] = {}
-    frame = (history() if callable(history) else history) if unlogged else None
-    if unlogged and history is None:  # not read: such deals wait, rather than compare
-        seen_all = observed(pages, team.template, last_stages(read, {}), today)
-        logged_new = [c for c in seen_all if c.deal_id in logged]
-        return StageLog(read, [c for c in logged_new if c.deal_id not in unsaved.get(c.rep, ())])
+    known = unlogged and history is not None
+    frame = (history() if callable(history) else history) if known else None
     if frame is not None and "stage" in frame.columns and not frame.empty:
         rows = frame[frame["section"].isin(deal_keys) & frame["id"].astype(bool)]
         last = rows.drop_duplicates("id", keep="last")
@@ -114,7 +111,14 @@ def stage_log(
             zip(last["id"].astype(str), last["stage"].fillna("").astype(str), strict=True)
         )
     seen = observed(pages, team.template, last_stages(read, snapshots), today)
-    return StageLog(read, [c for c in seen if c.deal_id not in unsaved.get(c.rep, ())])
+    # History not read: a deal not in the log waits for a command that reads it
+    waits = history is None
+    kept = [
+        c
+        for c in seen
+        if c.deal_id not in unsaved.get(c.rep, ()) and not (waits and c.deal_id not in logged)
+    ]
+    return StageLog(read, kept)
 
 
 def team_signals(

@@ -270,11 +270,16 @@ def read_located(
                     snap.blocked[new] = snap.blocked[old]
     if located.aliases:
         snap.ledger = [list(r) for r in aliased(snap.ledger, located.aliases, 1, RECORD)]
-        if "History" in snap.grids:
-            history = snap.grids["History"]
-            column = history_rep_column(history)
-            snap.grids["History"] = [list(r) for r in aliased(history, located.aliases, column)]
+        _history_as_theirs(snap, located.aliases)
     return snap, located
+
+
+def _history_as_theirs(snap: Snapshot, aliases: dict[str, str]) -> None:
+    """History's rows under a rep's earlier names read as the rep's (in memory)."""
+    if aliases and "History" in snap.grids:
+        history = snap.grids["History"]
+        column = history_rep_column(history)
+        snap.grids["History"] = [list(r) for r in aliased(history, aliases, column)]
 
 
 def read_also(team: Team, wb: Workbook, first: Snapshot, tabs: list[str]) -> Snapshot:
@@ -282,11 +287,7 @@ def read_also(team: Team, wb: Workbook, first: Snapshot, tabs: list[str]) -> Sna
     log: a recap run with nothing due reads neither), with History's rows under a
     rep's earlier names read as theirs, as ``read_located`` does."""
     snap = wb.read(tabs)
-    aliases = locate(team, first.titles, first.ledger).aliases
-    if aliases and "History" in snap.grids:
-        history = snap.grids["History"]
-        column = history_rep_column(history)
-        snap.grids["History"] = [list(r) for r in aliased(history, aliases, column)]
+    _history_as_theirs(snap, locate(team, first.titles, first.ledger).aliases)
     return snap
 
 

@@ -18,7 +18,7 @@ import pandas as pd
 
 from sheetsync.domain.carry import is_open
 from sheetsync.domain.page import Page
-from sheetsync.domain.periods import Cadence, parse_period
+from sheetsync.domain.periods import Cadence, Period, parse_period
 from sheetsync.domain.render import HISTORY_FIXED
 from sheetsync.domain.stage_log import StageChange
 from sheetsync.domain.stage_times import Spread, cycles, per_deal, spreads, stays
@@ -209,25 +209,24 @@ def _mapped(values: pd.Series, fn: Callable[[CellValue], float]) -> pd.Series:
     return values.map(dict(zip(uniques, map(fn, uniques), strict=True))).astype(float)
 
 
-def _period_starts(labels: pd.Series, cadence: Cadence) -> pd.Series:
-    starts = {}
+def _period_days(labels: pd.Series, cadence: Cadence, day: Callable[[Period], date]) -> pd.Series:
+    """``day`` of each period label, as an ordinal, worked out once per label."""
+    days = {}
     for label in labels.dropna().unique():
         try:
-            starts[label] = float(parse_period(str(label), cadence).start.toordinal())
+            days[label] = float(day(parse_period(str(label), cadence)).toordinal())
         except Exception:  # a hand-edited History row: leave it out
-            starts[label] = float("nan")
-    return labels.map(starts).astype(float)
+            days[label] = float("nan")
+    return labels.map(days).astype(float)
+
+
+def _period_starts(labels: pd.Series, cadence: Cadence) -> pd.Series:
+    return _period_days(labels, cadence, lambda p: p.start)
 
 
 def _period_ends(labels: pd.Series, cadence: Cadence) -> pd.Series:
     """The day after each period ends (the next one's start), as ordinals."""
-    ends = {}
-    for label in labels.dropna().unique():
-        try:
-            ends[label] = float(parse_period(str(label), cadence).next().start.toordinal())
-        except Exception:  # a hand-edited History row: leave it out
-            ends[label] = float("nan")
-    return labels.map(ends).astype(float)
+    return _period_days(labels, cadence, lambda p: p.next().start)
 
 
 def compute(
