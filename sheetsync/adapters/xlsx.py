@@ -16,6 +16,7 @@ import stat
 import tempfile
 import zipfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from types import TracebackType
@@ -62,6 +63,19 @@ def _stat(path: Path) -> tuple[int, int] | None:
     return (st.st_mtime_ns, st.st_size)
 
 
+@dataclass
+class _Kept:
+    """The last read's package and what was parsed from it, by tab (grid, notes,
+    last row with data): a command that reads again with more tabs (a rollover
+    plans, then reads History for the roll) parses only what it had not, while the
+    file is unchanged and no write has touched the package."""
+
+    stat: tuple[int, int]
+    pkg: Package
+    reader: SheetReader
+    tabs: dict[str, tuple[Grid, dict[tuple[int, int], str], int | None]]
+
+
 class XlsxWorkbook:
     """The ``Workbook`` port on a local ``.xlsx`` file."""
 
@@ -79,6 +93,7 @@ class XlsxWorkbook:
         self._stat: tuple[int, int] | None = None
         self._last_rows: dict[str, int] = {}  # append-only tab -> its last row with data
         self._ready = False  # a write needs a read of its own first
+        self._kept: _Kept | None = None
 
     def __enter__(self) -> XlsxWorkbook:
         self._lock.__enter__()
@@ -116,22 +131,30 @@ class XlsxWorkbook:
         if self._stat is None:
             self._pkg = None
             return Snapshot(exists=False)
+        kept = self._kept if self._kept is not None and self._kept.stat == self._stat else None
         try:
-            pkg = Package(self.path.read_bytes())
+            pkg = kept.pkg if kept else Package(self.path.read_bytes())
+            reader = kept.reader if kept else SheetReader(pkg)
+            parsed = kept.tabs if kept else {}
             titles = [s.title for s in pkg.sheets()]
-            reader = SheetReader(pkg)
             grids: dict[str, Grid] = {}
             notes: dict[str, dict[tuple[int, int], str]] = {}
             wanted = set(tabs) | {LEDGER_TAB}
             for entry in pkg.sheets():
                 if entry.title not in wanted:
                     continue
-                if entry.title in APPEND_ONLY:
-                    grids[entry.title] = self._append_only(pkg, reader, entry.title, entry.part)
+                if entry.title in parsed:
+                    grid, found, last = parsed[entry.title]
+                    grid = [list(row) for row in grid]  # the caller's to change
                 else:
-                    grids[entry.title] = reader.grid(entry.part)
-                    if found := reader.notes(entry.part):
-                        notes[entry.title] = found
+                    grid, found, last = self._parse(pkg, reader, entry.title, entry.part)
+                    if entry.title != HISTORY_TAB:  # kept in one copy: the largest, read once
+                        parsed[entry.title] = ([list(row) for row in grid], found, last)
+                grids[entry.title] = grid
+                if found:
+                    notes[entry.title] = dict(found)
+                if last is not None:
+                    self._last_rows[entry.title] = last
         except (
             zipfile.BadZipFile,
             KeyError,
@@ -142,15 +165,20 @@ class XlsxWorkbook:
         ) as exc:
             raise WorkbookError(f"{self.path}: not a readable .xlsx workbook ({exc})") from None
         self._pkg = pkg
+        self._kept = _Kept(self._stat, pkg, reader, parsed)
         ledger = grids.get(LEDGER_TAB, [])[1:]
         shown = {t: g for t, g in grids.items() if t in tabs}
         log.info("read %s: %d tabs, %d read", self.path, len(titles), len(shown))
         return Snapshot(True, titles, shown, ledger, notes=notes)
 
-    def _append_only(self, pkg: Package, reader: SheetReader, title: str, part: str) -> Grid:
-        rows = read_rows(pkg.read(part), reader.strings, reader.dates())
-        self._last_rows[title] = last_data_row(rows)
-        return as_grid(rows)
+    @staticmethod
+    def _parse(
+        pkg: Package, reader: SheetReader, title: str, part: str
+    ) -> tuple[Grid, dict[tuple[int, int], str], int | None]:
+        if title in APPEND_ONLY:
+            rows = read_rows(pkg.read(part), reader.strings, reader.dates())
+            return as_grid(rows), {}, last_data_row(rows)
+        return reader.grid(part), reader.notes(part), None
 
     def link(self, tab: str) -> str:
         return f"{self.path.resolve().as_uri()} (tab '{tab}')"
@@ -164,6 +192,7 @@ class XlsxWorkbook:
         if not rows:
             return
         self._pkg, self._ready = None, False  # the command's read is spent: a write reads again
+        self._kept = None
         self._refuse_if_open_elsewhere()
         self._stat = _stat(self.path)
         self._last_rows = {}
@@ -202,6 +231,7 @@ class XlsxWorkbook:
             raise WorkbookError(f"{self.path}: internal: write without a read first")
         self._refuse_if_open_elsewhere()
         self._check_unchanged()
+        self._kept = None  # the package is about to change: a read after this parses anew
         pkg = self._pkg
         if pkg is None:
             pkg = new_package()
@@ -267,9 +297,7 @@ class XlsxWorkbook:
         if entry is None:
             raise WorkbookError(f"tab '{edit.title}' is missing")
         if edit.ops:
-            mover = RowMover(pkg, edit.title)
-            for op in edit.ops:
-                mover.apply(op)
+            RowMover(pkg, edit.title).apply_all(edit.ops)
         sheet = Sheet(pkg.tree(entry.part), edit.title, date1904)
         for (r, c), cell in sorted(edit.cells.items()):
             style = styles.xf(cell.style) if (r, c) in edit.styled else None

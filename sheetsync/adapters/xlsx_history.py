@@ -120,30 +120,47 @@ def _cell(c: ET.Element, strings: Sequence[str] | None, dates: Dates) -> CellVal
 
 def read_rows(xml: bytes, strings: Sequence[str] | None, dates: Dates | None = None) -> Rows:
     """Every row of a worksheet, as (row number, values); a number in a date
-    format as the date (``dates``)."""
+    format as the date (``dates``). A value that repeats (a period, a rep, a
+    stage: most of History) is one object however many cells hold it, which keeps
+    a long History to a fraction of the memory a value per cell takes."""
     dates = dates or Dates()
     start, end = sheet_data(xml)
-    body = xml[start:end]
+    body = memoryview(xml)[start:end]  # not copied: History's XML is tens of MB
     rows: Rows = []
+    seen: dict[tuple[bytes, bytes, bytes], CellValue] = {}
+    count = 0
     for m in _OUR_ROW.finditer(body):
         inner = m.group(2)
         cells = _OUR_CELL.findall(inner)
         if len(cells) != inner.count(b"<c "):
-            return parse_rows(body, strings, dates)
+            return parse_rows(bytes(body), strings, dates)
         values: list[CellValue] = []
         for col, style, kind, number, text in cells:
             n = column_number(col.decode())
             values.extend([None] * (n - 1 - len(values)))
-            if kind == b"inlineStr":
-                values.append(unescape(text.decode("utf-8")))
-            elif kind == b"b":
-                values.append(number.strip() == b"1")
-            else:
-                values.append(dates.value(float(number), int(style or 0)))
+            key = (kind, style, number or text)
+            value = seen.get(key, _MISSING)
+            if value is _MISSING:
+                if kind == b"inlineStr":
+                    value = unescape(text.decode("utf-8"))
+                elif kind == b"b":
+                    value = number.strip() == b"1"
+                else:
+                    value = dates.value(float(number), int(style or 0))
+                seen[key] = value
+            values.append(value)  # type: ignore[arg-type]  # not _MISSING by now
         rows.append((int(m.group(1)), values))
-    if len(rows) != body.count(b"<row"):
-        return parse_rows(body, strings, dates)
+        count += 1
+    if count != _count(body, b"<row"):
+        return parse_rows(bytes(body), strings, dates)
     return rows
+
+
+_MISSING = object()
+
+
+def _count(view: memoryview, what: bytes) -> int:
+    return sum(1 for _ in re.finditer(re.escape(what), view))
 
 
 def last_data_row(rows: Rows) -> int:
@@ -219,25 +236,33 @@ def append_rows(
     xml = re.sub(rb"<sheetData\s*/>", b"<sheetData></sheetData>", xml, count=1)
     start, end = sheet_data(xml)
     first, last = last_data_row + 1, last_data_row + len(rows)
-    body = xml[start:end]
-    kept: list[bytes] = []
+    view = memoryview(xml)  # History's XML is tens of MB: sliced, never copied whole
+    dropped: list[tuple[int, int]] = []  # empty rows the new ones replace
     at: int | None = None
-    pos = 0
-    for m in re.finditer(rb"<row\b[^>]*?/>|<row\b.*?</row>", body, re.S):
-        number = _ROW_START.match(m.group(0))
+    for m in re.finditer(rb"<row\b[^>]*?/>|<row\b.*?</row>", view[start:end], re.S):
+        number = _ROW_START.match(m.group(0)[:200])
         r = int(number.group(1)) if number else 0
         if first <= r <= last:  # empty by definition of last_data_row: it makes way
-            kept.append(body[pos : m.start()])
-            pos = m.end()
-            continue
-        if r > last_data_row and at is None:
-            at = sum(len(k) for k in kept) + (m.start() - pos)
-    kept.append(body[pos:])
-    body = b"".join(kept)
-    cut = len(body) if at is None else at
+            dropped.append((start + m.start(), start + m.end()))
+        elif r > last_data_row and at is None:
+            at = start + m.start()
+    cut = end if at is None else at
+    dimension = _DIMENSION.search(view[:start])  # a stale size: programs work it out
+    pieces: list[tuple[int, int]] = []
+    pos = 0
+    for a, b in [*([(dimension.start(), dimension.end())] if dimension else []), *dropped]:
+        pieces.append((pos, a))
+        pos = b
+    pieces.append((pos, len(xml)))
+    out: list[bytes | memoryview] = []
     new = rows_xml(rows, first, numbers, dates)
-    out = xml[:start] + body[:cut] + new + body[cut:] + xml[end:]
-    return _DIMENSION.sub(b"", out, count=1)
+    for a, b in pieces:
+        if a <= cut <= b:
+            out += [view[a:cut], new, view[cut:b]]
+            cut = -1
+        else:
+            out.append(view[a:b])
+    return b"".join(out)
 
 
 def header_cells(xml: bytes, columns: Sequence[tuple[int, str]]) -> bytes:

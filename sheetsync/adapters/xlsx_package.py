@@ -14,6 +14,7 @@ ElementTree does).
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import struct
 import zlib
@@ -50,6 +51,7 @@ def rels_name(part: str) -> str:
     return posixpath.join(folder, "_rels", name + ".rels")
 
 
+@functools.lru_cache(maxsize=4096)  # a team's write resolves the same few hundred often
 def resolve(base_part: str, target: str) -> str:
     """A relationship's target as a part name, relative to the part that has it."""
     if target.startswith("/"):

@@ -11,6 +11,7 @@ inserted inside it; references to moved rows follow them.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 
@@ -147,6 +148,7 @@ def map_ranges(formula: str, change: Callable[[str], str]) -> str:
     return "=" + out if formula.startswith("=") else out
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a team's pages hold the same rules, moved alike
 def shift_formula(formula: str, host: str, target: str, op: RowOp) -> str:
     """A formula on sheet ``host`` after ``op`` on sheet ``target``."""
     return map_ranges(formula, lambda operand: shift_operand(operand, host, target, op))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import weakref
+from collections.abc import Sequence
 
 from sheetsync.adapters.xlsx_package import NS, Element, Package, q
 from sheetsync.adapters.xlsx_refs import RowMap, mentions, row_map, shift_area, shift_formula
@@ -93,6 +94,13 @@ class RowMover:
                 and mentions(raw, title)
             )
         ]
+        # what ``apply`` looks up for every op, looked up once: the tabs don't change
+        # while one page's rows move
+        self._titles = [s.title for s in pkg.sheets()]
+        self._related = {
+            kind: [p for _, p in pkg.related(self.part, kind) if pkg.has(p)]
+            for kind in ("comments", "threadedComment", "vmlDrawing", "drawing", "table")
+        }
         self._charts = [
             p
             for p in pkg.order
@@ -103,7 +111,17 @@ class RowMover:
             expand_shared(pkg.tree(part))
 
     def apply(self, op: RowOp) -> None:
-        self.sheet.shift_rows(op)
+        self.apply_all([op])
+
+    def apply_all(self, ops: Sequence[RowOp]) -> None:
+        """Each of ``ops`` in turn: the sheet's rows moved once for all of them, then
+        each reference that can name them (formulas, names, notes, drawings, tables,
+        charts) op by op."""
+        self.sheet.shift_rows_all(ops)
+        for op in ops:
+            self._references(op)
+
+    def _references(self, op: RowOp) -> None:
         for host, part in self._formula_parts:
             for f in self.pkg.tree(part).iter(q("f")):
                 if f.text:
@@ -118,7 +136,7 @@ class RowMover:
                     f.text = shift_formula(f.text, "", self.title, op)
 
     def _names(self, op: RowOp) -> None:
-        titles = [s.title for s in self.pkg.sheets()]
+        titles = self._titles
         forms = {self.title.casefold(), self.title.replace("'", "''").casefold()}
         for name in self.pkg.workbook.iterfind("m:definedNames/m:definedName", NS):
             local = name.get("localSheetId")
@@ -132,9 +150,7 @@ class RowMover:
 
     def _notes(self, op: RowOp) -> None:
         for kind in ("comments", "threadedComment"):
-            for _, part in self.pkg.related(self.part, kind):
-                if not self.pkg.has(part):
-                    continue
+            for part in self._related[kind]:
                 root = self.pkg.tree(part)
                 for el in list(root.iter()):
                     ref = el.get("ref")
@@ -146,9 +162,7 @@ class RowMover:
                     else:
                         el.set("ref", new)
         move = row_map(op)
-        for _, part in self.pkg.related(self.part, "vmlDrawing"):
-            if not self.pkg.has(part):
-                continue
+        for part in self._related["vmlDrawing"]:
             text = self.pkg.read(part).decode("utf-8", errors="replace")
 
             def shape(m: re.Match[str]) -> str:
@@ -168,17 +182,13 @@ class RowMover:
 
     def _drawings(self, op: RowOp) -> None:
         move = row_map(op)
-        for _, part in self.pkg.related(self.part, "drawing"):
-            if not self.pkg.has(part):
-                continue
+        for part in self._related["drawing"]:
             for row in self.pkg.tree(part).iter(f"{{{XDR}}}row"):
                 new = move(int(row.text or "0") + 1)
                 row.text = str((new if new is not None else op.start) - 1)
 
     def _tables(self, op: RowOp) -> None:
-        for _, part in self.pkg.related(self.part, "table"):
-            if not self.pkg.has(part):
-                continue
+        for part in self._related["table"]:
             root = self.pkg.tree(part)
             for el in [root, *root.iterfind("m:autoFilter", NS)]:
                 ref = el.get("ref")

@@ -4,7 +4,7 @@ and a new worksheet made from a ``SheetLayout``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 
 from lxml import etree
@@ -125,20 +125,26 @@ class Sheet:
         if data is None:
             data = place(root, etree.Element(q("sheetData")))
         self.data = data
+        self._rows: dict[int, Element] | None = None  # by number, made when first needed
 
     # --- cells --------------------------------------------------------------------------
 
     def _row(self, r: int) -> Element:
-        return _child(self.data, "row", r, lambda row: int(row.get("r", "0")), {"r": str(r)})
+        if self._rows is None:  # indexed once: a page's write sets a few hundred cells
+            self._rows = {int(row.get("r", "0")): row for row in self.data.iterfind("m:row", NS)}
+        found = self._rows.get(r)
+        if found is None:
+            found = _child(self.data, "row", r, lambda row: int(row.get("r", "0")), {"r": str(r)})
+            self._rows[r] = found
+        return found
 
     def _cell(self, r: int, c: int) -> Element:
-        return _child(
-            self._row(r),
-            "c",
-            c,
-            lambda cell: split_ref(cell.get("r", "A1"))[1],
-            {"r": cell_name(r, c)},
-        )
+        row = self._row(r)
+        name = cell_name(r, c)
+        found = row.find(f"m:c[@r='{name}']", NS)
+        if found is not None:
+            return found
+        return _child(row, "c", c, lambda cell: split_ref(cell.get("r", "A1"))[1], {"r": name})
 
     def set(self, r: int, c: int, value: CellValue, style: int | None = None) -> None:
         """Write a value (typed: text stays text, a ``Formula`` is a formula) and,
@@ -191,27 +197,47 @@ class Sheet:
         own (merged cells, conditional formats, validations, links, filters, breaks,
         selections). Formulas are the package's business (they may live on any
         sheet)."""
-        move = row_map(op)
-        rows = list(self.data.iterfind("m:row", NS))
-        for row in rows:
-            new = move(int(row.get("r", "0")))
+        self.shift_rows_all([op])
+
+    def shift_rows_all(self, ops: Sequence[RowOp]) -> None:
+        """``shift_rows`` of each of ``ops`` in turn, with the rows walked once for
+        all of them (a rollover deletes and moves several blocks of each page)."""
+        if not ops:
+            return
+        self._rows = None
+        maps = [row_map(op) for op in ops]
+
+        def move(r: int | None) -> int | None:
+            for one in maps:
+                if r is None:
+                    return None
+                r = one(r)
+            return r
+
+        for row in list(self.data.iterfind("m:row", NS)):
+            old = int(row.get("r", "0"))
+            new = move(old)
             if new is None:
                 self.data.remove(row)
                 continue
-            row.set("r", str(new))
-            for cell in row.iterfind("m:c", NS):
-                ref = cell.get("r")
-                if ref:
-                    cell.set("r", cell_name(new, split_ref(ref)[1]))
-                shared = cell.find("m:f", NS)
-                if shared is not None and shared.get("ref"):
-                    area = shift_area(shared.get("ref"), op)
-                    if area:
-                        shared.set("ref", area)
-        kept = sorted(self.data.iterfind("m:row", NS), key=lambda r: int(r.get("r", "0")))
-        for row in kept:  # in order again after a move
-            self.data.append(row)
-        self._shift_ranges(op)
+            if new != old:  # a row the ops leave where it is keeps its cells' names
+                row.set("r", str(new))
+                digits = str(new)
+                for cell in row.iterfind("m:c", NS):
+                    ref = cell.get("r")
+                    if ref:
+                        cell.set("r", ref.rstrip("0123456789") + digits)
+        for shared in self.data.iterfind("m:row/m:c/m:f[@ref]", NS):  # may span moved rows
+            area = shared.get("ref")
+            for op in ops:
+                area = shift_area(area, op) or area
+            shared.set("ref", area)
+        if any(op.kind == "move" for op in ops):  # in order again (not needed otherwise)
+            kept = sorted(self.data.iterfind("m:row", NS), key=lambda r: int(r.get("r", "0")))
+            for row in kept:
+                self.data.append(row)
+        for op in ops:
+            self._shift_ranges(op)
 
     def _shift_ranges(self, op: RowOp) -> None:
         root = self.root
@@ -246,10 +272,11 @@ class Sheet:
             group.set("count", str(len(group)))
             if not len(group):
                 root.remove(group)
-        for el in root.iter(f"{{{XM}}}sqref"):  # Excel 2010's conditional formats, validations
-            el.text = shift_sqref(el.text or "", op) or "A1"
-        for el in root.iter(f"{{{XM}}}f"):
-            el.text = shift_formula(el.text or "", self.title, self.title, op)
+        for ext in root.iterfind("m:extLst", NS):  # not the cells: an extension list's own
+            for el in ext.iter(f"{{{XM}}}sqref"):  # Excel 2010's conditional formats, validations
+                el.text = shift_sqref(el.text or "", op) or "A1"
+            for el in ext.iter(f"{{{XM}}}f"):
+                el.text = shift_formula(el.text or "", self.title, self.title, op)
         filt = root.find("m:autoFilter", NS)
         if filt is not None:
             new = shift_area(filt.get("ref", ""), op)

@@ -183,7 +183,9 @@ def rollover(
     with open_workbook(team.workbook) as wb:
         busy: set[str] = set()
 
-        def planned(tabs: tuple[str, ...]) -> tuple[RolloverResult, WritePlan]:
+        def planned(
+            tabs: tuple[str, ...], decide_only: bool = False
+        ) -> tuple[RolloverResult, WritePlan]:
             snap, pages, errors = load_pages(team, wb, tabs, writing=True, rename=not dry_run)
             for rep in team.reps:
                 if rep.tab in busy:
@@ -192,10 +194,12 @@ def rollover(
                         "left as it is, run rollover again"
                     )
             waits = _Waits(team, today, now) if period is None else None
-            return _plan_rollover(team, target, today, wb.location, snap, pages, errors, waits)
+            return _plan_rollover(
+                team, target, today, wb.location, snap, pages, errors, waits, decide_only
+            )
 
         for attempt in range(REPLANS + 1):
-            result, plan = planned(("Team", STAGE_LOG_TAB))
+            result, plan = planned(("Team", STAGE_LOG_TAB), decide_only=True)
             if result.changed:  # a page rolls: planned again, with History
                 first = {r.tab: r.renamed_from for r in result.reps if r.renamed_from}
                 result, plan = planned(("History", "Team", STAGE_LOG_TAB))
@@ -252,7 +256,12 @@ def _plan_rollover(
     pages: dict[str, Page],
     errors: dict[str, str],
     waits: _Waits | None = None,
+    decide_only: bool = False,
 ) -> tuple[RolloverResult, WritePlan]:
+    """What the rollover does to each page, and the write that does it. With
+    ``decide_only``, a plan in which a page rolls stops once that is known (the
+    result says which; the plan is not the write): the caller reads History and
+    plans again."""
     tpl = team.template
     if not snap.exists:
         raise SheetsyncError(f"{location}: no workbook yet; run sheetsync init first")
@@ -322,6 +331,8 @@ def _plan_rollover(
     result = RolloverResult(team.name, location, target.label, False, results)
     for res in results:
         res.renamed_from = snap.renamed.get(res.tab, "")
+    if decide_only and result.changed:
+        return result, plan
     # every deal's stage as read (a rolled page before it rolled) against the log:
     # a daily rollover dates a change of stage to the day, even when nothing rolls
     history_read = functools.cache(lambda: history_table(team, snap))  # made once, if needed
