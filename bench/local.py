@@ -1,19 +1,39 @@
-"""Time ``init`` and ``rollover`` on the local .xlsx workbook.
+"""Time ``init`` and ``rollover`` on the local .xlsx workbook, against the floor.
 
 For each size: N reps, 30 items on each page, two years (24 monthly periods) of
-History. Each size runs in its own process so peak memory (max RSS) is its own.
+History. Each part of a size runs in its own fresh process, so its peak memory
+(max RSS, start-up included) is its own: one process builds the workbook (and
+times ``init``), another does only the rollover.
+
+The floor (issue 16: "choose the libraries on measurement") is on by default: in
+the same run, on the very file the rollover reads, the fastest libraries found
+doing the same read and write, each in its own process:
+
+- read: python-calamine reads every worksheet's values (and keeps them);
+- write: rustpy-xlsxwriter (Rust's rust_xlsxwriter) writes the values the rolled
+  workbook holds (calamine's read of it, taken outside the timing) as a new
+  workbook, saved as sheetsync saves one: a temporary file, fsync, rename.
+
+floor s = read s + write s; floor MB = the larger of the two peaks; the ratios
+are the rollover's over them, all measured in this run. The floor libraries are
+the ``bench`` extra (``pip install -e '.[bench]'``); without them the bench says
+so in one line and prints the rest. ``--no-floor`` skips them, ``--openpyxl``
+adds openpyxl's read_only read and write_only write of the same content.
 
     python bench/local.py            # table
     python bench/local.py --json     # the same figures as one JSON object
-    python bench/local.py --sizes 5,25
+    python bench/local.py --sizes 5,25 --openpyxl
 
 ``--commands`` (issue 16, "Fast at every size") times each command a team runs,
 for 10 reps and 1, 3, 5 and 10 years of monthly History (30 rows per rep and
 month, as a rollover archives a page of 30 items), each command in its own
-process: status, a recap with nothing due, a recap that sends 10 messages
-(outbox), the same recap again (all sent), a rollover and a rollover with
-nothing to do. The code timed is the ``sheetsync`` on ``PYTHONPATH`` (``--code``
-puts a checkout's there), so two versions compare with the same script:
+process: status, a recap with nothing due, a ``--dry-run`` of the recap that
+sends 10 messages (all 10 built and written to outbox/preview, nothing sent or
+recorded), that recap (outbox), the same recap again (all sent), a rollover and
+a rollover with nothing to do. sent/dry-run is what sending and recording 10
+messages costs over building them. The code timed is the ``sheetsync`` on
+``PYTHONPATH`` (``--code`` puts a checkout's there), so two versions compare
+with the same script:
 
     python bench/local.py --commands                      # table
     python bench/local.py --commands --years 1,5 --json
@@ -23,6 +43,7 @@ puts a checkout's there), so two versions compare with the same script:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -41,7 +62,19 @@ ITEMS = 30
 HISTORY_PERIODS = 24
 
 
-def one(n: int) -> dict[str, float]:
+def _config_one(folder: Path, n: int) -> Path:
+    reps = "\n".join(f"      - {{name: Rep {i:03d}, email: rep{i}@example.com}}" for i in range(n))
+    config = folder / "config.yaml"
+    config.write_text(
+        "teams:\n  - name: Bench\n    manager: {name: M, email: m@example.com}\n"
+        f"    workbook: {{type: xlsx, path: team.xlsx}}\n    reps:\n{reps}\n"
+    )
+    return config
+
+
+def build(folder: Path, n: int) -> dict[str, Any]:
+    """The workbook a rollover of ``n`` reps starts from (``init`` timed): the
+    pages filled in, two years of History."""
     from sheetsync.adapters.xlsx import XlsxWorkbook
     from sheetsync.commands import cycle, workbook
     from sheetsync.config import load_config
@@ -49,15 +82,9 @@ def one(n: int) -> dict[str, float]:
     from sheetsync.domain.page import Item, assign_ids, blank_page
     from sheetsync.domain.periods import period_of
     from sheetsync.domain.plan import WritePlan
-    from sheetsync.domain.render import render_page
+    from sheetsync.domain.render import history_header, render_page
 
-    folder = Path(tempfile.mkdtemp(prefix="sheetsync-bench-"))
-    reps = "\n".join(f"      - {{name: Rep {i:03d}, email: rep{i}@example.com}}" for i in range(n))
-    (folder / "config.yaml").write_text(
-        "teams:\n  - name: Bench\n    manager: {name: M, email: m@example.com}\n"
-        f"    workbook: {{type: xlsx, path: team.xlsx}}\n    reps:\n{reps}\n"
-    )
-    team = load_config(folder / "config.yaml").teams[0]
+    team = load_config(_config_one(folder, n)).teams[0]
     start = period_of(date(2026, 10, 1), team.cadence)
 
     t0 = time.perf_counter()
@@ -67,7 +94,7 @@ def one(n: int) -> dict[str, float]:
     # people fill the pages; two years of History already there (not timed)
     tpl = team.template
     plan = WritePlan()
-    deal_keys = tpl.history_keys
+    header = history_header(tpl)  # History's columns: period, rep, section, id, ...
     for i, rep in enumerate(team.reps):
         page = blank_page(rep.tab, tpl, workbook.page_header(team, rep, start, None))
         for k in range(ITEMS):
@@ -103,27 +130,204 @@ def one(n: int) -> dict[str, float]:
                     0,
                     {"opportunity": f"Deal {k}", "amount": 1000 * k, "stage": "Demo"},
                 )
-                plan.history.append(row.cells(deal_keys))
+                plan.history.append(row.cells(header))
     with XlsxWorkbook(team.workbook.path) as wb:  # type: ignore[arg-type]
         wb.read([])
         wb.write(plan)
-
-    t0 = time.perf_counter()
-    result = cycle.rollover(team, start.next().start)
-    t_roll = time.perf_counter() - t0
-    assert not result.errors and result.changed
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    size_mb = team.workbook.path.stat().st_size / 1e6  # type: ignore[union-attr]
     return {
         "reps": n,
         "items": n * ITEMS,
         "history_rows": len(plan.history),
         "init_s": round(t_init, 2),
+    }
+
+
+def rss_mb() -> float | None:
+    """This process's resident memory now (Linux), to tell start-up from the work."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
+
+
+def peak_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def rollover_only(folder: Path) -> dict[str, Any]:
+    """The rollover alone, in a process that did nothing before it but start."""
+    from sheetsync.commands import cycle
+    from sheetsync.config import load_config
+    from sheetsync.domain.periods import period_of
+
+    team = load_config(folder / "config.yaml").teams[0]
+    today = period_of(date(2026, 10, 1), team.cadence).next().start
+    start_mb = rss_mb()
+    t0 = time.perf_counter()
+    result = cycle.rollover(team, today)
+    t_roll = time.perf_counter() - t0
+    assert not result.errors and result.changed
+    size_mb = team.workbook.path.stat().st_size / 1e6  # type: ignore[union-attr]
+    return {
         "rollover_s": round(t_roll, 2),
-        "total_s": round(t_init + t_roll, 2),
-        "peak_mb": round(peak_mb, 1),
+        "peak_mb": peak_mb(),
+        "start_mb": start_mb,
         "file_mb": round(size_mb, 2),
     }
+
+
+# --- the floor: the fastest libraries doing the same read and write ----------------------
+
+FLOOR_LIBRARIES = ("python_calamine", "rustpy_xlsxwriter")  # the `bench` extra
+
+
+def floor_missing() -> list[str]:
+    import importlib.util
+
+    return [m for m in FLOOR_LIBRARIES if importlib.util.find_spec(m) is None]
+
+
+def versions(*distributions: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = []
+    for name in distributions:
+        with contextlib.suppress(PackageNotFoundError):
+            found.append(f"{name} {version(name)}")
+    return ", ".join(found)
+
+
+def calamine_values(path: Path) -> list[tuple[str, list[list[Any]]]]:
+    """Every worksheet's values, as python-calamine reads them, in workbook order."""
+    from python_calamine import CalamineWorkbook, SheetTypeEnum
+
+    with CalamineWorkbook.from_path(str(path)) as wb:
+        return [
+            (m.name, wb.get_sheet_by_name(m.name).to_python(skip_empty_area=False))
+            for m in wb.sheets_metadata
+            if m.typ == SheetTypeEnum.WorkSheet
+        ]
+
+
+def read_floor(library: str, path: Path) -> dict[str, Any]:
+    """Every sheet's values read into memory (and kept there) by ``library``."""
+    start_mb = rss_mb()
+    t0 = time.perf_counter()
+    if library == "calamine":
+        sheets = calamine_values(path)
+    else:
+        from openpyxl import load_workbook
+
+        wb = load_workbook(path, read_only=True, data_only=True)
+        sheets = [(ws.title, [list(r) for r in ws.iter_rows(values_only=True)]) for ws in wb]
+        wb.close()
+    took = time.perf_counter() - t0
+    cells = sum(len(row) for _, rows in sheets for row in rows)
+    return {"s": round(took, 2), "peak_mb": peak_mb(), "start_mb": start_mb, "cells": cells}
+
+
+def dump_values(path: Path, out: Path) -> dict[str, Any]:
+    """The rolled workbook's values (calamine's read), pickled for a write floor."""
+    import pickle
+
+    sheets = calamine_values(path)
+    with open(out, "wb") as handle:
+        pickle.dump(sheets, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    return {"sheets": len(sheets), "cells": sum(len(r) for _, rows in sheets for r in rows)}
+
+
+def _cell(value: Any) -> Any:
+    # calamine gives "" for an empty cell; both writers leave a None cell out
+    return None if value == "" else value
+
+
+def _records(rows: list[list[Any]]) -> Any:
+    """rustpy-xlsxwriter writes records (dicts): the first row becomes their keys,
+    and so the header row it writes; a blank or repeated key is its column number."""
+    width = max((len(r) for r in rows), default=0)
+    first = list(rows[0]) + [""] * (width - len(rows[0])) if rows else []
+    keys: list[str] = []
+    for j, value in enumerate(first):
+        key = str(value)
+        keys.append(key if value != "" and key not in keys else f"#{j + 1}")
+    return ({k: _cell(v) for k, v in zip(keys, row, strict=False)} for row in rows[1:])
+
+
+def write_floor(library: str, values: Path, out: Path) -> dict[str, Any]:
+    """The values written as a new workbook by ``library``, saved as sheetsync saves
+    one: to a temporary file beside it, flushed to disk, renamed over it."""
+    import pickle
+
+    with open(values, "rb") as handle:
+        sheets = pickle.load(handle)
+    start_mb = rss_mb()
+    tmp = out.with_name(f".{out.stem}.tmp{out.suffix}")
+    t0 = time.perf_counter()
+    if library == "rustpy":
+        from rustpy_xlsxwriter import write_worksheets
+
+        write_worksheets([(name, _records(rows)) for name, rows in sheets], str(tmp))
+    else:
+        from openpyxl import Workbook
+
+        wb = Workbook(write_only=True)
+        for name, rows in sheets:
+            ws = wb.create_sheet(name)
+            for row in rows:
+                ws.append([_cell(v) for v in row])
+        wb.save(tmp)
+    with open(tmp, "rb+") as handle:
+        os.fsync(handle.fileno())
+    os.replace(tmp, out)
+    took = time.perf_counter() - t0
+    return {
+        "s": round(took, 2),
+        "peak_mb": peak_mb(),
+        "start_mb": start_mb,
+        "file_mb": round(out.stat().st_size / 1e6, 2),
+    }
+
+
+def one(n: int, floor: bool, with_openpyxl: bool) -> dict[str, Any]:
+    """One size: build, the read floors on the file as built, the rollover, then
+    the write floors of what the rolled file holds; each in a fresh process."""
+    env = dict(os.environ)
+    folder = Path(tempfile.mkdtemp(prefix="sheetsync-bench-"))
+    try:
+        row: dict[str, Any] = _child(env, "--build", str(folder), str(n))
+        path = folder / "team.xlsx"
+        readers = (["calamine"] if floor else []) + (["openpyxl"] if with_openpyxl else [])
+        writers = (["rustpy"] if floor else []) + (["openpyxl"] if with_openpyxl else [])
+        reads = {lib: _child(env, "--read-floor", lib, str(path)) for lib in readers}
+        row.update(_child(env, "--rollover", str(folder)))
+        row["total_s"] = round(row["init_s"] + row["rollover_s"], 2)
+        writes = {}
+        if writers:
+            values = folder / "values.pickle"
+            _child(env, "--dump", str(path), str(values))
+            for lib in writers:
+                out = folder / f"floor-{lib}.xlsx"
+                writes[lib] = _child(env, "--write-floor", lib, str(values), str(out))
+        if floor:
+            read, write = reads["calamine"], writes["rustpy"]
+            row["floor_read_s"], row["floor_read_mb"] = read["s"], read["peak_mb"]
+            row["floor_write_s"], row["floor_write_mb"] = write["s"], write["peak_mb"]
+            row["floor_write_file_mb"] = write["file_mb"]
+            row["floor_s"] = round(read["s"] + write["s"], 2)
+            row["floor_mb"] = max(read["peak_mb"], write["peak_mb"])
+            row["ratio_s"] = round(row["rollover_s"] / max(row["floor_s"], 0.01), 2)
+            row["ratio_mb"] = round(row["peak_mb"] / max(row["floor_mb"], 0.1), 2)
+        if with_openpyxl:
+            read, write = reads["openpyxl"], writes["openpyxl"]
+            row["openpyxl_read_s"], row["openpyxl_read_mb"] = read["s"], read["peak_mb"]
+            row["openpyxl_write_s"], row["openpyxl_write_mb"] = write["s"], write["peak_mb"]
+        return row
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 # --- issue 16: every command, by years of History --------------------------------------
@@ -143,6 +347,8 @@ OTHERS = (  # (section, how many a month) for the other 18 items
 STEPS = (
     ("status", "2026-10-15", ""),
     ("recap_nothing_due", "2026-10-15", "0"),  # the meeting (30 Oct) is ahead
+    # the 10 messages built and written to outbox/preview; nothing sent or recorded
+    ("recap_10_dry_run", "2026-10-30", "10"),
     ("recap_10_sent", "2026-10-30", "10"),  # the meeting day, taken as over
     ("recap_all_sent", "2026-10-30", "0"),  # run again that day: already sent
     ("rollover", "2026-11-02", "changed"),
@@ -322,10 +528,12 @@ def step(folder: Path, name: str, today_text: str, expect: str) -> dict[str, Any
         api.status(team, today)
         detail = ""
     elif name.startswith("recap"):
-        result = api.recap(team, today)
-        sent = [d for d in result.deliveries if d.status == "sent"]
+        dry_run = name.endswith("dry_run")
+        result = api.recap(team, today, dry_run=dry_run)
+        status = "preview" if dry_run else "sent"
+        sent = [d for d in result.deliveries if d.status == status]
         assert not result.failed and str(len(sent)) == expect, (name, result.deliveries)
-        detail = f"{len(sent)} sent"
+        detail = f"{len(sent)} {status}"
     else:
         roll = api.rollover(team, today)
         assert not roll.errors and roll.changed == (expect == "changed"), name
@@ -343,10 +551,12 @@ def step(folder: Path, name: str, today_text: str, expect: str) -> dict[str, Any
 
 
 def _child(env: dict[str, str], *args: str) -> dict[str, Any]:
-    out = subprocess.run(
-        [sys.executable, __file__, *args], check=True, capture_output=True, text=True, env=env
-    ).stdout
-    return dict(json.loads(out.strip().splitlines()[-1]))
+    done = subprocess.run(
+        [sys.executable, __file__, *args], capture_output=True, text=True, env=env
+    )
+    if done.returncode:
+        sys.exit(f"{' '.join(args)} failed:\n{done.stderr}")
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
 def commands(years_list: list[int], reps: int, code: str | None) -> dict[str, Any]:
@@ -362,9 +572,14 @@ def commands(years_list: list[int], reps: int, code: str | None) -> dict[str, An
             for name, today, expect in STEPS:
                 row[name] = _child(env, "--step", str(folder), name, today, expect)
             sent, none = row["recap_10_sent"], row["recap_nothing_due"]
+            dry = row["recap_10_dry_run"]
             row["send_day_ratio"] = {  # a recap that sends 10 messages / one with none due
                 "cpu": round(sent["cpu_s"] / max(none["cpu_s"], 0.01), 2),
                 "s": round(sent["s"] / max(none["s"], 0.01), 2),
+            }
+            row["record_ratio"] = {  # sending and recording 10 / only building them
+                "cpu": round(sent["cpu_s"] / max(dry["cpu_s"], 0.01), 2),
+                "s": round(sent["s"] / max(dry["s"], 0.01), 2),
             }
             rows.append(row)
         finally:
@@ -379,36 +594,104 @@ def print_commands(figures: dict[str, Any]) -> None:
         "cpu: the process's CPU seconds (start-up included), MB: its peak RSS"
     )
     head = ["years", "History rows", "file MB"] + [f"{n} s / cpu / MB" for n, _, _ in STEPS]
-    print("| " + " | ".join(head) + " | send/no-send cpu | send/no-send s |")
-    print("|" + "---:|" * (len(head) + 2))
+    head += ["send/no-send cpu", "send/no-send s", "sent/dry-run cpu", "sent/dry-run s"]
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---:|" * len(head))
     for r in figures["sizes"]:
         cells = [str(r["years"]), str(r["history_rows"]), str(r["file_mb"])]
         cells += [f"{r[n]['s']} / {r[n]['cpu_s']} / {r[n]['peak_mb']:.0f}" for n, _, _ in STEPS]
-        ratio = r["send_day_ratio"]
-        print("| " + " | ".join(cells) + f" | {ratio['cpu']}x | {ratio['s']}x |")
+        for ratio in (r["send_day_ratio"], r["record_ratio"]):
+            cells += [f"{ratio['cpu']}x", f"{ratio['s']}x"]
+        print("| " + " | ".join(cells) + " |")
+
+
+LOCAL_HEAD = (  # (JSON key, column) of the default table
+    ("reps", "reps"),
+    ("history_rows", "History rows"),
+    ("file_mb", "file MB"),
+    ("init_s", "init s"),
+    ("rollover_s", "rollover s"),
+    ("peak_mb", "rollover MB"),
+)
+FLOOR_HEAD = (
+    ("floor_read_s", "calamine read s"),
+    ("floor_read_mb", "calamine MB"),
+    ("floor_write_s", "rustpy write s"),
+    ("floor_write_mb", "rustpy MB"),
+    ("floor_s", "floor s"),
+    ("floor_mb", "floor MB"),
+    ("ratio_s", "rollover / floor s"),
+    ("ratio_mb", "rollover / floor MB"),
+)
+OPENPYXL_HEAD = (
+    ("openpyxl_read_s", "openpyxl read s"),
+    ("openpyxl_read_mb", "openpyxl read MB"),
+    ("openpyxl_write_s", "openpyxl write s"),
+    ("openpyxl_write_mb", "openpyxl write MB"),
+)
+
+
+def print_local(figures: dict[str, Any]) -> None:
+    rows = figures["sizes"]
+    head = [h for h in (*LOCAL_HEAD, *FLOOR_HEAD, *OPENPYXL_HEAD) if h[0] in rows[0]]
+    print(
+        f"{figures['items_per_rep']} items a page, {figures['history_periods']} periods of "
+        "History; MB: a process's peak RSS; each figure from its own process, in this run"
+    )
+    if figures.get("floor"):
+        print(f"floor: {figures['floor']}")
+    print("| " + " | ".join(title for _, title in head) + " |")
+    print("|" + "---:|" * len(head))
+    for r in rows:
+        cells = [f"{r[key]}x" if key.startswith("ratio") else str(r[key]) for key, _ in head]
+        print("| " + " | ".join(cells) + " |")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--sizes", default="5,25,100,200", help="comma-separated rep counts")
-    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--no-floor", action="store_true", help="skip the calamine / rustpy-xlsxwriter floor"
+    )
+    parser.add_argument(
+        "--openpyxl", action="store_true", help="also openpyxl's read_only read, write_only write"
+    )
     parser.add_argument(
         "--commands", action="store_true", help="time every command by years of History"
     )
     parser.add_argument("--years", default="1,3,5,10", help="with --commands: years of History")
     parser.add_argument("--reps", type=int, default=10, help="with --commands: reps")
     parser.add_argument("--code", help="with --commands: a checkout whose sheetsync to time")
+    # one process's part, as the run above starts it
+    parser.add_argument("--build", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--rollover", help=argparse.SUPPRESS)
+    parser.add_argument("--read-floor", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--dump", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--write-floor", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--setup", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--step", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.setup:
+    part: dict[str, Any] | None = None
+    if args.build:
+        part = build(Path(args.build[0]), int(args.build[1]))
+    elif args.rollover:
+        part = rollover_only(Path(args.rollover))
+    elif args.read_floor:
+        part = read_floor(args.read_floor[0], Path(args.read_floor[1]))
+    elif args.dump:
+        part = dump_values(Path(args.dump[0]), Path(args.dump[1]))
+    elif args.write_floor:
+        library, values, out = args.write_floor
+        part = write_floor(library, Path(values), Path(out))
+    elif args.setup:
         folder, years, reps = args.setup
-        print(json.dumps(setup(Path(folder), int(years), int(reps))))
-        return
-    if args.step:
+        part = setup(Path(folder), int(years), int(reps))
+    elif args.step:
         folder, name, today, expect = args.step
-        print(json.dumps(step(Path(folder), name, today, expect)))
+        part = step(Path(folder), name, today, expect)
+    if part is not None:
+        print(json.dumps(part))
         return
     if args.commands:
         figures = commands([int(y) for y in args.years.split(",")], args.reps, args.code)
@@ -417,31 +700,27 @@ def main() -> None:
         else:
             print_commands(figures)
         return
-    if args.one:
-        print(json.dumps(one(args.one)))
-        return
-    rows = []
-    for n in (int(s) for s in args.sizes.split(",")):
-        out = subprocess.run(
-            [sys.executable, __file__, "--one", str(n)], check=True, capture_output=True, text=True
-        ).stdout
-        rows.append(json.loads(out))
+    floor = not args.no_floor
+    skipped = ""
+    if floor and (missing := floor_missing()):
+        skipped = f"{', '.join(missing)} not installed (pip install -e '.[bench]')"
+        print(f"floor skipped: {skipped}", file=sys.stderr)
+        floor = False
+    rows = [one(int(n), floor, args.openpyxl) for n in args.sizes.split(",")]
+    figures = {
+        "benchmark": "local",
+        "items_per_rep": ITEMS,
+        "history_periods": HISTORY_PERIODS,
+        "floor": versions("python-calamine", "rustpy-xlsxwriter") if floor else None,
+        "floor_skipped": skipped or None,
+        "sizes": rows,
+    }
+    if args.openpyxl:
+        figures["openpyxl"] = versions("openpyxl")
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "benchmark": "local",
-                    "items_per_rep": ITEMS,
-                    "history_periods": HISTORY_PERIODS,
-                    "sizes": rows,
-                }
-            )
-        )
-        return
-    head = ["reps", "history_rows", "init_s", "rollover_s", "total_s", "peak_mb", "file_mb"]
-    print(" | ".join(f"{h:>12}" for h in head))
-    for r in rows:
-        print(" | ".join(f"{r[h]:>12}" for h in head))
+        print(json.dumps(figures))
+    else:
+        print_local(figures)
 
 
 if __name__ == "__main__":
