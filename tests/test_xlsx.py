@@ -57,6 +57,24 @@ def test_a_change_between_read_and_write_is_never_overwritten(tmp_path: Path) ->
     assert not [p for p in tmp_path.iterdir() if p.suffix == ".tmp"]
 
 
+def test_a_second_read_parses_again_only_what_changed_since_the_first(tmp_path: Path) -> None:
+    """A rollover reads the pages, then again with History: the second read gives
+    the pages as the first parsed them while the file is the same (each read its
+    own copy to change), and the file as it is now once a person saved it."""
+    book = tmp_path / "w.xlsx"
+    with XlsxWorkbook(book) as wb:
+        wb.read([])
+        wb.write(WritePlan(create=[_sheet("original")]))
+    with XlsxWorkbook(book) as wb:
+        first = wb.read(["T"]).grids["T"]
+        first[0][0] = "changed by the caller"
+        assert wb.read(["T"]).grids["T"] == [["original"]]
+        other = load_workbook(book)  # a person saves the file between the reads
+        other["T"]["A1"] = "person's edit"
+        other.save(book)
+        assert wb.read(["T"]).grids["T"] == [["person's edit"]]
+
+
 def test_two_runs_never_interleave(tmp_path: Path) -> None:
     book = tmp_path / "w.xlsx"
     holding, release = threading.Event(), threading.Event()

@@ -4,6 +4,7 @@ unchanged keeps its compressed bytes, CRC and sizes (issue 16)."""
 from __future__ import annotations
 
 import io
+import re
 import struct
 import subprocess
 import zipfile
@@ -11,8 +12,12 @@ import zlib
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from sheetsync.adapters.xlsx_package import BadPackage, Package, zip_members
+from sheetsync.adapters.xlsx_history import append_rows, splices, tail_of
+from sheetsync.adapters.xlsx_package import BadPackage, Package, splice, zip_members
+from sheetsync.domain.values import CellValue
 
 RELS = (
     b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -144,3 +149,71 @@ def test_zip64_and_encrypted_files_are_refused_not_rewritten(
         Package(bytes(encrypted))
     with pytest.raises(BadPackage, match="not a zip"):
         Package(b"PK\x03\x04 not a zip at all")
+
+
+@given(
+    data=st.binary(max_size=300),
+    cuts=st.lists(st.tuples(st.integers(0, 300), st.integers(0, 20), st.binary(max_size=8))),
+    size=st.integers(1, 40),
+)
+def test_splicing_a_part_piece_by_piece_is_splicing_it_whole(
+    data: bytes, cuts: list[tuple[int, int, bytes]], size: int
+) -> None:
+    """History's rows are appended to the file's XML read in pieces: whatever
+    the pieces, the bytes are those of the splices made on the whole."""
+    splices, at = [], 0
+    for start, length, new in sorted(cuts):
+        start = max(start, at)
+        if start > len(data):
+            break
+        end = min(start + length, len(data))
+        splices.append((start, end, new))
+        at = end if end > start else start + 1  # insertions apart from each other
+    whole, pos = b"", 0
+    for start, end, new in splices:
+        whole += data[pos:start] + new
+        pos = end
+    whole += data[pos:]
+    chunks = [data[i : i + size] for i in range(0, len(data), size)]
+    assert b"".join(splice(chunks, splices)) == whole
+
+
+def test_a_member_inflated_in_pieces_is_checked_like_a_whole_one() -> None:
+    member = zip_members(_zip())["xl/worksheets/sheet1.xml"]
+    assert b"".join(member.chunks(size=1000)) == BIG
+    damaged = bytearray(_zip())
+    at = damaged.find(b"xl/worksheets/sheet1.xml") + len(b"xl/worksheets/sheet1.xml")
+    damaged[at + 200 : at + 210] = b"\x00" * 10
+    with pytest.raises(BadPackage, match=r"sheet1\.xml: damaged"):
+        b"".join(zip_members(bytes(damaged))["xl/worksheets/sheet1.xml"].chunks(size=1000))
+
+
+def test_rows_appended_to_a_part_not_held_are_spliced_into_the_files_bytes() -> None:
+    """A History read, let go (``forget``), then appended to: the saved part is
+    the file's XML with the rows in place, as an append in memory makes it, and
+    the part was never inflated whole again (searching it goes piece by piece)."""
+    part = "xl/worksheets/sheet1.xml"
+    xml = (
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b'<dimension ref="A1:A4999"/><sheetData>' + BIG + b'<row r="5000" s="1"/>'
+        b'<row r="5003"><c r="B5003" s="2"/></row></sheetData></worksheet>'
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("_rels/.rels", RELS)
+        z.writestr(part, xml)
+    rows: list[list[CellValue]] = [["new"], [7]]
+    expected = append_rows(xml, rows, 4999)
+    pkg = Package(buffer.getvalue())
+    tail = tail_of(pkg.read(part), 4999)
+    pkg.forget(part)
+    assert not pkg.search(part, re.compile(rb"<f>")) and pkg.search(part, re.compile(rb'r="5003"'))
+    pkg.write_spliced(part, splices(tail, rows))
+    assert "xl/worksheets/sheet1.xml" not in pkg._plain  # nothing inflated whole
+    with zipfile.ZipFile(io.BytesIO(pkg.save())) as z:
+        saved = z.read(part)
+    assert saved == expected
+    assert b'<row r="5000"><c r="A5000" t="inlineStr">' in saved  # the empty row made way
+    assert saved.index(b'r="5001"') < saved.index(b'r="5003"')  # before a program's row
+    assert b"<dimension" not in saved
+    assert pkg.read(part) == expected  # read back after the splice: the same bytes

@@ -14,6 +14,7 @@ import logging
 import os
 import stat
 import tempfile
+import weakref
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,12 +28,15 @@ from sheetsync.adapters.filelock import FileLock
 from sheetsync.adapters.xlsx_chart import add_charts
 from sheetsync.adapters.xlsx_history import (
     NUMBER_STYLES,
+    Tail,
     Unsupported,
-    append_rows,
+    append_pieces,
     as_grid,
     header_cells,
     last_data_row,
     read_rows,
+    splices,
+    tail_of,
 )
 from sheetsync.adapters.xlsx_package import NS, Package, q
 from sheetsync.adapters.xlsx_print import print_titles
@@ -53,6 +57,8 @@ HISTORY_TAB = "History"
 APPEND_ONLY = (HISTORY_TAB, LEDGER_TAB, STAGE_LOG_TAB)
 
 log = logging.getLogger(__name__)
+# where an append goes in each append-only part as read, by package
+_tails: weakref.WeakKeyDictionary[Package, dict[str, Tail]] = weakref.WeakKeyDictionary()
 
 
 def _stat(path: Path) -> tuple[int, int] | None:
@@ -176,8 +182,12 @@ class XlsxWorkbook:
         pkg: Package, reader: SheetReader, title: str, part: str
     ) -> tuple[Grid, dict[tuple[int, int], str], int | None]:
         if title in APPEND_ONLY:
-            rows = read_rows(pkg.read(part), reader.strings, reader.dates())
-            return as_grid(rows), {}, last_data_row(rows)
+            xml = pkg.read(part)
+            rows = read_rows(xml, reader.strings, reader.dates())
+            last = last_data_row(rows)
+            _tails.setdefault(pkg, {})[part] = tail_of(xml, last)
+            pkg.forget(part)  # History's XML is not held: an append splices the file's
+            return as_grid(rows), {}, last
         return reader.grid(part), reader.notes(part), None
 
     def link(self, tab: str) -> str:
@@ -318,7 +328,12 @@ class XlsxWorkbook:
         if any(isinstance(v, int | float | date) for r in rows for v in r):  # bool is an int
             numbers = {kind: styles.xf(style) for kind, style in NUMBER_STYLES.items()}
         dates = Dates(date1904=pkg.date1904)
-        pkg.write(entry.part, append_rows(pkg.read(entry.part), rows, last, numbers, dates))
+        tail = _tails.get(pkg, {}).get(entry.part)
+        if tail is not None and tail.last_data_row == last and pkg.unchanged(entry.part):
+            pkg.write_spliced(entry.part, splices(tail, rows, numbers, dates))
+        else:
+            new = append_pieces(pkg.read(entry.part), rows, last, numbers, dates)
+            pkg.write_pieces(entry.part, new)
         self._last_rows[title] = last + len(rows)
 
     @staticmethod

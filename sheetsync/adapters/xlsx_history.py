@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape, unescape
@@ -231,38 +232,84 @@ def append_rows(
     """``rows`` added after row ``last_data_row`` (the last that holds a value), and
     before any row a program left further down; an empty row element in the way
     (a format, no value) gives its place to the new row."""
-    if not rows:
-        return xml
-    xml = re.sub(rb"<sheetData\s*/>", b"<sheetData></sheetData>", xml, count=1)
+    return b"".join(append_pieces(xml, rows, last_data_row, numbers, dates))
+
+
+@dataclass(frozen=True)
+class Tail:
+    """Where an append goes in a worksheet's XML as read: the offsets of its
+    ``<dimension>``, of the end of its rows, and of each row element after the last
+    row with data (r, start, end). What an append needs, without the XML."""
+
+    last_data_row: int
+    rows_end: int
+    dimension: tuple[int, int] | None
+    after: tuple[tuple[int, int, int], ...]
+
+
+def tail_of(xml: bytes, last_data_row: int) -> Tail:
+    """The ``Tail`` of a worksheet whose last row with data is ``last_data_row``:
+    its rows are in order, so the search starts at that row's element."""
     start, end = sheet_data(xml)
-    first, last = last_data_row + 1, last_data_row + len(rows)
-    view = memoryview(xml)  # History's XML is tens of MB: sliced, never copied whole
-    dropped: list[tuple[int, int]] = []  # empty rows the new ones replace
-    at: int | None = None
-    for m in re.finditer(rb"<row\b[^>]*?/>|<row\b.*?</row>", view[start:end], re.S):
+    view = memoryview(xml)
+    from_ = start
+    if last_data_row:
+        found = re.compile(rb'<row\b[^>]*?\br="%d"' % last_data_row).search(view, start, end)
+        from_ = found.start() if found else start
+    after = []
+    for m in re.finditer(rb"<row\b[^>]*?/>|<row\b.*?</row>", view[from_:end], re.S):
         number = _ROW_START.match(m.group(0)[:200])
         r = int(number.group(1)) if number else 0
+        if r > last_data_row:
+            after.append((r, from_ + m.start(), from_ + m.end()))
+    dimension = _DIMENSION.search(view[:start])
+    span = (dimension.start(), dimension.end()) if dimension else None
+    return Tail(last_data_row, end, span, tuple(after))
+
+
+def splices(
+    tail: Tail,
+    rows: Sequence[Sequence[CellValue]],
+    numbers: Mapping[str, int] | None = None,
+    dates: Dates | None = None,
+) -> list[tuple[int, int, bytes]]:
+    """(start, end, new bytes) that append ``rows`` to the XML ``tail`` was read
+    from: after the last row with data and before any row a program left further
+    down; an empty row element in the way (a format, no value) gives its place to
+    the new row; the stale ``<dimension>`` goes (programs work the size out)."""
+    first, last = tail.last_data_row + 1, tail.last_data_row + len(rows)
+    out: list[tuple[int, int, bytes]] = []
+    if tail.dimension:
+        out.append((*tail.dimension, b""))
+    cut = tail.rows_end
+    for r, start, end in tail.after:
         if first <= r <= last:  # empty by definition of last_data_row: it makes way
-            dropped.append((start + m.start(), start + m.end()))
-        elif r > last_data_row and at is None:
-            at = start + m.start()
-    cut = end if at is None else at
-    dimension = _DIMENSION.search(view[:start])  # a stale size: programs work it out
-    pieces: list[tuple[int, int]] = []
-    pos = 0
-    for a, b in [*([(dimension.start(), dimension.end())] if dimension else []), *dropped]:
-        pieces.append((pos, a))
-        pos = b
-    pieces.append((pos, len(xml)))
+            out.append((start, end, b""))
+        elif cut == tail.rows_end:
+            cut = start
+    out.append((cut, cut, rows_xml(rows, first, numbers, dates)))
+    return sorted(out, key=lambda s: (s[0], s[1]))
+
+
+def append_pieces(
+    xml: bytes,
+    rows: Sequence[Sequence[CellValue]],
+    last_data_row: int,
+    numbers: Mapping[str, int] | None = None,
+    dates: Dates | None = None,
+) -> list[bytes | memoryview]:
+    """``append_rows`` as the pieces that make it, views of ``xml`` and the new
+    rows' XML: the whole is never built in memory."""
+    if not rows:
+        return [xml]
+    xml = re.sub(rb"<sheetData\s*/>", b"<sheetData></sheetData>", xml, count=1)
+    view = memoryview(xml)
     out: list[bytes | memoryview] = []
-    new = rows_xml(rows, first, numbers, dates)
-    for a, b in pieces:
-        if a <= cut <= b:
-            out += [view[a:cut], new, view[cut:b]]
-            cut = -1
-        else:
-            out.append(view[a:b])
-    return b"".join(out)
+    at = 0
+    for start, end, new in splices(tail_of(xml, last_data_row), rows, numbers, dates):
+        out += [view[at:start], new]
+        at = end
+    return [*out, view[at:]]
 
 
 def header_cells(xml: bytes, columns: Sequence[tuple[int, str]]) -> bytes:

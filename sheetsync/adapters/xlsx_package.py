@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import functools
 import posixpath
+import re
 import struct
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,19 +81,68 @@ class Package:
         self._plain: dict[str, bytes] = {}  # inflated or written bytes, by part
         self._written: set[str] = set()  # parts whose bytes are sheetsync's, not the file's
         self._trees: dict[str, Element] = {}
+        self._pieces: dict[str, list[bytes | memoryview]] = {}  # written as pieces
+        self._spliced: dict[str, list[tuple[int, int, bytes]]] = {}  # the file's, spliced
         self.parts = _Parts(self)
         self.workbook_part = self._workbook_part()
 
     # --- parts --------------------------------------------------------------------------
 
     def has(self, name: str) -> bool:
-        return name in self._members or name in self._plain
+        return name in self._members or self._held(name)
 
     def _bytes(self, name: str) -> bytes:
         """The part's bytes as the file or the last ``write`` has them."""
+        if name in self._spliced:
+            member = self._members[name]
+            self._plain[name] = b"".join(splice(member.chunks(), self._spliced.pop(name)))
+        if name in self._pieces:
+            self._plain[name] = b"".join(self._pieces.pop(name))
         if name not in self._plain:
             self._plain[name] = self._members[name].inflate()
         return self._plain[name]
+
+    def search(self, name: str, pattern: re.Pattern[bytes], reach: int = 256) -> bool:
+        """Whether ``pattern`` (matching at most ``reach`` bytes) occurs in the part,
+        looked for piece by piece in a part not held inflated."""
+        if name not in self._members or self._held(name):
+            return bool(pattern.search(self._bytes(name)))
+        before = b""
+        for piece in self._members[name].chunks():
+            if pattern.search(before + piece):
+                return True
+            before = piece[-reach:]
+        return False
+
+    def unchanged(self, name: str) -> bool:
+        """Whether the part is still the file's bytes (offsets read from it hold)."""
+        return name in self._members and name not in self._written and name not in self._trees
+
+    def _held(self, name: str) -> bool:
+        return name in self._plain or name in self._trees or name in self._pieces
+
+    def write_spliced(self, name: str, splices: Sequence[tuple[int, int, bytes]]) -> None:
+        """The part as the file has it, with each ``(start, end, new)`` of ``splices``
+        (offsets into its inflated bytes) put in place of those bytes: written when
+        the package is saved, inflated and deflated again piece by piece, so History
+        is never whole in memory to have rows appended."""
+        if self._held(name) or name not in self._members:
+            data = self._bytes(name)
+            pieces: list[bytes | memoryview] = []
+            at = 0
+            for start, end, new in sorted(splices):
+                pieces += [memoryview(data)[at:start], new]
+                at = end
+            self.write_pieces(name, [*pieces, memoryview(data)[at:]])
+            return
+        self._written.add(name)
+        self._spliced[name] = sorted(splices)
+
+    def forget(self, name: str) -> None:
+        """Let go of a part's inflated bytes, read again from the file's compressed
+        ones when next needed: History's XML is not held while a command plans."""
+        if name in self._members and name not in self._written and name not in self._trees:
+            self._plain.pop(name, None)
 
     def read(self, name: str) -> bytes:
         if name in self._trees:
@@ -111,10 +161,20 @@ class Package:
 
     def write(self, name: str, data: bytes) -> None:
         self._trees.pop(name, None)
+        self._pieces.pop(name, None)
+        self._spliced.pop(name, None)
         if not self.has(name):
             self.order.append(name)
         self._plain[name] = data
         self._written.add(name)
+
+    def write_pieces(self, name: str, pieces: Sequence[bytes | memoryview]) -> None:
+        """``write`` of the bytes ``pieces`` make one after the other, never joined
+        unless read again: History's new XML is its old XML (tens of MB, viewed,
+        not copied) with the new rows in it, and is deflated piece by piece."""
+        self.write(name, b"")
+        del self._plain[name]
+        self._pieces[name] = list(pieces)
 
     def put_tree(self, name: str, root: Element) -> None:
         if not self.has(name):
@@ -126,6 +186,8 @@ class Package:
     def remove(self, name: str) -> None:
         self._members.pop(name, None)
         self._plain.pop(name, None)
+        self._pieces.pop(name, None)
+        self._spliced.pop(name, None)
         self._written.discard(name)
         self._trees.pop(name, None)
         if name in self.order:
@@ -330,6 +392,10 @@ class Package:
                     out.copy(name, member)
                 else:
                     out.add(name, data)
+            elif name in self._spliced and member is not None:
+                out.add_pieces(name, splice(member.chunks(), self._spliced[name]))
+            elif name in self._pieces:
+                out.add_pieces(name, self._pieces[name])
             elif name in self._written:
                 out.add(name, self._plain[name])
             elif member is not None:
@@ -343,6 +409,30 @@ class Package:
         compared as sheetsync would write them."""
         plain = self._plain[name]
         return data == plain or data == serialize(parse(plain))
+
+
+def splice(
+    chunks: Iterable[bytes], splices: Sequence[tuple[int, int, bytes]]
+) -> Iterator[bytes | memoryview]:
+    """The bytes ``chunks`` make in turn, with each ``(start, end, new)`` of the
+    sorted, non-overlapping ``splices`` put in place of bytes ``start:end``."""
+    k, pos, skip = 0, 0, 0  # next splice; offset of this chunk; bytes before skip are gone
+    for chunk in chunks:
+        end = pos + len(chunk)
+        view = memoryview(chunk)
+        i = max(skip, pos)
+        while k < len(splices) and splices[k][0] < end:
+            start, stop, new = splices[k]
+            if start > i:
+                yield view[i - pos : start - pos]
+            yield new
+            i = skip = max(i, stop)
+            k += 1
+        if i < end:
+            yield view[i - pos :]
+        pos = end
+    for _, _, new in splices[k:]:  # at the very end
+        yield new
 
 
 # --- the zip container ------------------------------------------------------------------
@@ -379,17 +469,41 @@ class Member:
     size: int  # inflated
     raw: memoryview  # compressed
 
+    def chunks(self, size: int = 1 << 20) -> Iterator[bytes]:
+        """The inflated bytes, a piece of at most ``size`` at a time, checked against
+        the member's size and CRC at the end: a part of 100 MB is never whole."""
+        if self.method != _DEFLATED:
+            yield self.inflate()
+            return
+        inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+        crc, total, at = 0, 0, 0
+        try:
+            while not inflater.eof:
+                if inflater.unconsumed_tail:
+                    piece = inflater.decompress(inflater.unconsumed_tail, size)
+                elif at < len(self.raw):
+                    piece = inflater.decompress(self.raw[at : at + size], size)
+                    at += size
+                else:
+                    break
+                crc, total = zlib.crc32(piece, crc), total + len(piece)
+                if piece:
+                    yield piece
+        except zlib.error as exc:
+            raise BadPackage(f"{self.name}: damaged compressed data ({exc})") from None
+        if not inflater.eof or total != self.size or crc != self.crc:
+            raise BadPackage(f"{self.name}: damaged (its size or CRC does not match)")
+
     def inflate(self) -> bytes:
         if self.method == _STORED:
             data = bytes(self.raw)
         elif self.method == _DEFLATED:
-            inflater = zlib.decompressobj(-zlib.MAX_WBITS)
-            try:
-                data = inflater.decompress(self.raw) + inflater.flush()
+            try:  # into a buffer of the size the zip gives: never grown, so never copied
+                data = zlib.decompress(self.raw, -zlib.MAX_WBITS, max(self.size, 1))
             except zlib.error as exc:
+                if "incomplete" in str(exc) or "truncated" in str(exc):
+                    raise BadPackage(f"{self.name}: compressed data cut short") from None
                 raise BadPackage(f"{self.name}: damaged compressed data ({exc})") from None
-            if not inflater.eof:
-                raise BadPackage(f"{self.name}: compressed data cut short")
         else:
             raise BadPackage(f"{self.name}: compression method {self.method} is not supported")
         if len(data) != self.size or zlib.crc32(data) != self.crc:
@@ -453,9 +567,19 @@ class ZipWriter:
         self._offset = 0
 
     def add(self, name: str, data: bytes) -> None:
+        self.add_pieces(name, [data])
+
+    def add_pieces(self, name: str, pieces: Iterable[bytes | memoryview]) -> None:
+        """A member deflated from the bytes ``pieces`` make in turn."""
         deflater = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -zlib.MAX_WBITS)
-        raw = deflater.compress(data) + deflater.flush()
-        self._member(name, _DEFLATED, zlib.crc32(data), len(data), raw)
+        raw: list[bytes] = []
+        crc, size = 0, 0
+        for piece in pieces:
+            raw.append(deflater.compress(piece))
+            crc = zlib.crc32(piece, crc)
+            size += len(piece)
+        raw.append(deflater.flush())
+        self._member(name, _DEFLATED, crc, size, b"".join(raw))
 
     def copy(self, name: str, member: Member) -> None:
         self._member(name, member.method, member.crc, member.size, member.raw)

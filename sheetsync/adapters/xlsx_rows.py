@@ -46,9 +46,11 @@ def expand_shared(root: Element) -> None:
 _formula_scan: weakref.WeakKeyDictionary[Package, dict[str, bool]] = weakref.WeakKeyDictionary()
 
 
-def _has_formula(scanned: dict[str, bool], part: str, raw: bytes) -> bool:
+def _has_formula(pkg: Package, scanned: dict[str, bool], part: str) -> bool:
+    """Whether a part holds a formula, looked for once a package, piece by piece
+    (History, tens of MB, is not inflated whole to be searched)."""
     if part not in scanned:
-        scanned[part] = bool(_HAS_FORMULA.search(raw))
+        scanned[part] = pkg.has(part) and pkg.search(part, _HAS_FORMULA)
     return scanned[part]
 
 
@@ -90,8 +92,8 @@ class RowMover:
             or (pkg.parsed(s.part) and _tree_mentions(pkg, s.part, title))
             or (
                 not pkg.parsed(s.part)
-                and _has_formula(scanned, s.part, raw := pkg.parts.get(s.part, b""))
-                and mentions(raw, title)
+                and _has_formula(pkg, scanned, s.part)
+                and mentions(pkg.parts.get(s.part, b""), title)
             )
         ]
         # what ``apply`` looks up for every op, looked up once: the tabs don't change
