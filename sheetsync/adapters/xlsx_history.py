@@ -36,8 +36,13 @@ _ROW_START = re.compile(rb'<row\b[^>]*?\br="(\d+)"')
 _DIMENSION = re.compile(rb"<dimension[^>]*/>")
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _OUR_ROW = re.compile(rb'<row r="(\d+)">(.*?)</row>', re.S)
-_OUR_CELL = re.compile(
-    rb'<c r="([A-Z]+)\d+"(?: s="(\d+)")?(?: t="(b|inlineStr)")?>'
+# a cell as (column, the rest): the rest, as bytes, says the value whatever the row
+_OUR_CELL_REST = re.compile(
+    rb'<c r="([A-Z]+)\d+"((?: s="\d+")?(?: t="(?:b|inlineStr)")?>'
+    rb'(?:<v>[^<]*</v>|<is><t(?: xml:space="preserve")?>[^<]*</t></is>)</c>)'
+)
+_REST = re.compile(
+    rb'(?: s="(\d+)")?(?: t="(b|inlineStr)")?>'
     rb'(?:<v>([^<]*)</v>|<is><t(?: xml:space="preserve")?>([^<]*)</t></is>)</c>'
 )
 Rows = list[tuple[int, list[CellValue]]]
@@ -122,39 +127,46 @@ def _cell(c: ET.Element, strings: Sequence[str] | None, dates: Dates) -> CellVal
 def read_rows(xml: bytes, strings: Sequence[str] | None, dates: Dates | None = None) -> Rows:
     """Every row of a worksheet, as (row number, values); a number in a date
     format as the date (``dates``). A value that repeats (a period, a rep, a
-    stage: most of History) is one object however many cells hold it, which keeps
-    a long History to a fraction of the memory a value per cell takes."""
+    stage: most of History) is read once and is one object however many cells
+    hold it, which keeps a long History to a fraction of the time and memory a
+    value per cell takes."""
     dates = dates or Dates()
     start, end = sheet_data(xml)
     body = memoryview(xml)[start:end]  # not copied: History's XML is tens of MB
     rows: Rows = []
-    seen: dict[tuple[bytes, bytes, bytes], CellValue] = {}
-    count = 0
+    seen: dict[bytes, CellValue] = {}  # a cell's XML after its reference -> its value
+    columns: dict[bytes, int] = {}
     for m in _OUR_ROW.finditer(body):
         inner = m.group(2)
-        cells = _OUR_CELL.findall(inner)
+        cells = _OUR_CELL_REST.findall(inner)
         if len(cells) != inner.count(b"<c "):
             return parse_rows(bytes(body), strings, dates)
         values: list[CellValue] = []
-        for col, style, kind, number, text in cells:
-            n = column_number(col.decode())
-            values.extend([None] * (n - 1 - len(values)))
-            key = (kind, style, number or text)
-            value = seen.get(key, _MISSING)
+        for col, rest in cells:
+            n = columns.get(col)
+            if n is None:
+                n = columns[col] = column_number(col.decode())
+            if n - 1 > len(values):
+                values.extend([None] * (n - 1 - len(values)))
+            value = seen.get(rest, _MISSING)
             if value is _MISSING:
-                if kind == b"inlineStr":
-                    value = unescape(text.decode("utf-8"))
-                elif kind == b"b":
-                    value = number.strip() == b"1"
-                else:
-                    value = dates.value(float(number), int(style or 0))
-                seen[key] = value
+                value = seen[rest] = _value(rest, dates)
             values.append(value)  # type: ignore[arg-type]  # not _MISSING by now
         rows.append((int(m.group(1)), values))
-        count += 1
-    if count != _count(body, b"<row"):
+    if len(rows) != _count(body, b"<row"):
         return parse_rows(bytes(body), strings, dates)
     return rows
+
+
+def _value(rest: bytes, dates: Dates) -> CellValue:
+    m = _REST.match(rest)
+    assert m is not None  # matched by _OUR_CELL_REST
+    style, kind, number, text = m.groups()
+    if kind == b"inlineStr":
+        return unescape(text.decode("utf-8"))
+    if kind == b"b":
+        return bool(number.strip() == b"1")
+    return dates.value(float(number), int(style or 0))
 
 
 _MISSING = object()

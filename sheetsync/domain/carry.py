@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sheetsync.domain.history import header_index, text_under
+from sheetsync.domain.history import header_index, texts_under
 from sheetsync.domain.page import Item, Page, SectionContent
 from sheetsync.domain.template import CarryRule, Section, Template
 from sheetsync.domain.values import CellValue
@@ -158,11 +158,12 @@ def extra_text(item: Item) -> str:
 def carries_in_history(history: Sequence[Sequence[CellValue]]) -> Counter[tuple[str, str]]:
     """(rep, item id) -> how many rollovers History saw the item stay through."""
     index = header_index(history)
-    return Counter(
-        (text_under(r, index, "rep"), text_under(r, index, "id"))
-        for r in history[1:]
-        if text_under(r, index, "id") and text_under(r, index, "outcome") in STAYS
-    )
+    seen: Counter[tuple[str, str]] = Counter()
+    for row in history[1:]:
+        rep, item_id, outcome = texts_under(row, index, ("rep", "id", "outcome"))
+        if item_id and outcome in STAYS:
+            seen[(rep, item_id)] += 1
+    return seen
 
 
 def restore_carry_counts(

@@ -30,3 +30,15 @@ def under(row: Sequence[CellValue], index: Index, name: str) -> CellValue:
 def text_under(row: Sequence[CellValue], index: Index, name: str) -> str:
     value = under(row, index, name)
     return "" if value is None else str(value)
+
+
+def texts_under(row: Sequence[CellValue], index: Index, names: Sequence[str]) -> list[str]:
+    """``text_under`` of each of ``names``, in one call (History's scans run it for
+    every row of years of History)."""
+    width = len(row)
+    out = []
+    for name in names:
+        i = index.get(name)
+        value = row[i] if i is not None and i < width else None
+        out.append("" if value is None else str(value))
+    return out

@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sheetsync.domain.history import header_index, text_under, under
+from sheetsync.domain.history import header_index, texts_under, under
 from sheetsync.domain.page import Item, Page, cell_name
 from sheetsync.domain.template import Section, Template
 from sheetsync.domain.values import CellValue, is_blank
@@ -51,10 +51,11 @@ def records_of(
     """(rep, item id) -> where History says the item is now, and its name."""
     index = header_index(history)
     keys = {sec.key: sec for sec in template.sections}
+    labels = {sec.key: label_column(sec) for sec in template.sections}  # once, not per row
     out: dict[tuple[str, str], Record] = {}
+    fields = ("rep", "section", "id", "outcome")
     for row in history[1:]:
-        rep, section, item_id = (text_under(row, index, k) for k in ("rep", "section", "id"))
-        outcome = text_under(row, index, "outcome")
+        rep, section, item_id, outcome = texts_under(row, index, fields)
         sec = keys.get(section)
         if not item_id or sec is None:
             continue
@@ -62,7 +63,7 @@ def records_of(
             out.pop((rep, item_id), None)
             continue
         now = sec.carry.move_to if outcome == "moved" and sec.carry.move_to else section
-        column = label_column(sec)
+        column = labels[section]
         label = _name(under(row, index, column)) if column else ""
         out[(rep, item_id)] = Record(now, label)
     return out
