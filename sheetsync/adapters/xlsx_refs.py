@@ -124,28 +124,38 @@ def shift_operand(operand: str, host: str, target: str, op: RowOp) -> str:
     return REF_ERROR if new is None else prefix + new
 
 
+@functools.lru_cache(maxsize=1 << 14)  # a team's pages hold the same rules and formulas
+def _tokens(text: str) -> tuple[tuple[str, bool], ...] | None:
+    """A formula's tokens as (text, whether it is a range operand); None when the
+    tokenizer cannot read it."""
+    from openpyxl.formula.tokenizer import Token, Tokenizer  # openpyxl only for a formula
+
+    try:
+        items = Tokenizer(text).items
+    except Exception:  # a formula the tokenizer cannot read is left as it is
+        return None
+    return tuple((t.value, t.type == Token.OPERAND and t.subtype == Token.RANGE) for t in items)
+
+
 def map_ranges(formula: str, change: Callable[[str], str]) -> str:
     """A formula (with or without its leading ``=``) with ``change`` applied to each
     range operand; returned unchanged, character for character, when no operand
     changes (and when the tokenizer cannot read it)."""
-    from openpyxl.formula.tokenizer import Token, Tokenizer  # openpyxl only for a formula
-
-    text = formula if formula.startswith("=") else "=" + formula
-    try:
-        tokens = Tokenizer(text).items
-    except Exception:  # a formula the tokenizer cannot read is left as it is
+    tokens = _tokens(formula if formula.startswith("=") else "=" + formula)
+    if tokens is None:
         return formula
     changed = False
-    for token in tokens:
-        if token.type == Token.OPERAND and token.subtype == Token.RANGE:
-            new = change(token.value)
-            if new != token.value:
-                token.value = new
-                changed = True
+    out = []
+    for value, is_range in tokens:
+        if is_range:
+            new = change(value)
+            changed = changed or new != value
+            value = new
+        out.append(value)
     if not changed:
         return formula
-    out = "".join(t.value for t in tokens)
-    return "=" + out if formula.startswith("=") else out
+    text = "".join(out)
+    return "=" + text if formula.startswith("=") else text
 
 
 @functools.lru_cache(maxsize=1 << 16)  # a team's pages hold the same rules, moved alike

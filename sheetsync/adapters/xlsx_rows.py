@@ -99,6 +99,7 @@ class RowMover:
         # what ``apply`` looks up for every op, looked up once: the tabs don't change
         # while one page's rows move
         self._titles = [s.title for s in pkg.sheets()]
+        self._own_names: list[tuple[Element, str]] | None = None
         self._related = {
             kind: [p for _, p in pkg.related(self.part, kind) if pkg.has(p)]
             for kind in ("comments", "threadedComment", "vmlDrawing", "drawing", "table")
@@ -138,17 +139,19 @@ class RowMover:
                     f.text = shift_formula(f.text, "", self.title, op)
 
     def _names(self, op: RowOp) -> None:
-        titles = self._titles
-        forms = {self.title.casefold(), self.title.replace("'", "''").casefold()}
-        for name in self.pkg.workbook.iterfind("m:definedNames/m:definedName", NS):
-            local = name.get("localSheetId")
-            host = titles[int(local)] if local is not None and int(local) < len(titles) else ""
-            if not name.text:
-                continue
-            text = name.text.casefold()
-            if host != self.title and not any(form in text for form in forms):
-                continue  # another sheet's name (each page's print titles, say)
-            name.text = shift_formula(name.text, host, self.title, op)
+        if self._own_names is None:  # found once: which names can name this page
+            titles = self._titles
+            forms = {self.title.casefold(), self.title.replace("'", "''").casefold()}
+            self._own_names = []
+            for name in self.pkg.workbook.iterfind("m:definedNames/m:definedName", NS):
+                local = name.get("localSheetId")
+                host = titles[int(local)] if local is not None and int(local) < len(titles) else ""
+                text = (name.text or "").casefold()
+                if text and (host == self.title or any(form in text for form in forms)):
+                    self._own_names.append((name, host))  # not another sheet's print titles
+        for name, host in self._own_names:
+            if name.text:
+                name.text = shift_formula(name.text, host, self.title, op)
 
     def _notes(self, op: RowOp) -> None:
         for kind in ("comments", "threadedComment"):

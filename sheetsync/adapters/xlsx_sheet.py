@@ -308,8 +308,9 @@ class Sheet:
         dim = self.root.find("m:dimension", NS)
         last_r, last_c = 1, 1
         for row in self.data.iterfind("m:row", NS):
-            for cell in row.iterfind("m:c", NS):
-                r, c = split_ref(cell.get("r", "A1"))
+            cells = row.findall("m:c", NS)
+            if cells:  # in column order: the last one is the row's widest
+                r, c = split_ref(cells[-1].get("r", "A1"))
                 last_r, last_c = max(last_r, r), max(last_c, c)
         ref = f"A1:{cell_name(last_r, last_c)}" if (last_r, last_c) != (1, 1) else "A1"
         if dim is None:
