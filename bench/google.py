@@ -17,14 +17,21 @@ the way of talking to Google differs.
 
 ``--reads``: a team of 10 reps with 1, 3, 5 or 10 years of monthly History (30
 rows a rep a month), and the bytes Google sends back to each command: ``status``,
-a recap run with nothing due, a rollover with nothing to roll, ``refresh``, and
-the month's rollover.
+a recap run with nothing due, a rollover with nothing to roll, ``refresh``, the
+month's rollover, and the refresh after it. Each command runs twice on the same
+spreadsheet: first with no copy of History kept on this machine (a first run, or
+a new machine), then again as the next day's run would, with the copies the first
+run left (``sheetsync.adapters.google_tail``; in a cache folder of the bench's
+own). The refresh after the rollover gets, from its copies, the month's new rows.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import pickle
+import shutil
 import sys
 import tempfile
 import time
@@ -143,7 +150,14 @@ def measure(n: int, latency: float) -> dict[str, float]:
 
 
 READ_REPS, READ_ITEMS = 10, 30
-READ_COMMANDS = ("status", "recap, nothing due", "rollover, nothing to roll", "refresh", "rollover")
+READ_COMMANDS = (
+    "status",
+    "recap, nothing due",
+    "rollover, nothing to roll",
+    "refresh",
+    "rollover",
+    "refresh after it",
+)
 
 
 def fill_history(team: Team, years: int) -> int:
@@ -177,7 +191,9 @@ def fill_history(team: Team, years: int) -> int:
 
 
 def reads(years: int) -> dict[str, Any]:
-    """The bytes each command receives from Google, with ``years`` of History."""
+    """The bytes each command receives from Google, with ``years`` of History: the
+    first run (no copy kept) and the next one (the first run's copies kept), each
+    on the spreadsheet as it was before the command."""
     from sheetsync.commands import mail, status
 
     fake = FakeSheetsApi()
@@ -191,25 +207,50 @@ def reads(years: int) -> dict[str, Any]:
 
     fake._answer = counted  # type: ignore[method-assign]
     out: dict[str, Any] = {"years": years}
+    was = os.environ.get("XDG_CACHE_HOME")
     with (
         tempfile.TemporaryDirectory() as tmp,
         responses.RequestsMock(assert_all_requests_are_fired=False) as mock,
     ):
-        fake.install(mock)
-        _, team = prepare(Path(tmp), READ_REPS, fake)
-        out["history_rows"] = fill_history(team, years)
-        runs = (
-            lambda: status.status(team, date(2026, 10, 6)),
-            lambda: mail.recap(team, date(2026, 10, 6), None, None, False, False, None),
-            lambda: cycle.rollover(team, date(2026, 10, 6)),
-            lambda: cycle.refresh(team, date(2026, 10, 6)),
-            lambda: cycle.rollover(team, NOVEMBER),
-        )
-        for name, run in zip(READ_COMMANDS, runs, strict=True):
-            before = len(received)
-            run()
-            out[name] = round(sum(received[before:]) / 2**20, 2)
+        cache = Path(tmp) / "cache"
+        os.environ["XDG_CACHE_HOME"] = str(cache)  # never the copies in the real home
+        try:
+            fake.install(mock)
+            _, team = prepare(Path(tmp), READ_REPS, fake)
+            out["history_rows"] = fill_history(team, years)
+            runs = (
+                lambda: status.status(team, date(2026, 10, 6)),
+                lambda: mail.recap(team, date(2026, 10, 6), None, None, False, False, None),
+                lambda: cycle.rollover(team, date(2026, 10, 6)),
+                lambda: cycle.refresh(team, date(2026, 10, 6)),
+                lambda: cycle.rollover(team, NOVEMBER),
+                lambda: cycle.refresh(team, date(2026, 11, 3)),
+            )
+            kept = Path(tmp) / "kept"
+            for name, run in zip(READ_COMMANDS, runs, strict=True):
+                before_run = pickle.dumps(fake.books[SHEET_ID])
+                shutil.rmtree(kept, ignore_errors=True)
+                if cache.exists():  # the copies the command before left
+                    shutil.copytree(cache, kept)
+                shutil.rmtree(cache, ignore_errors=True)
+                cold = _received(run, received)
+                fake.books[SHEET_ID] = pickle.loads(before_run)
+                if name == "refresh after it":  # with the copies read before the rollover
+                    shutil.rmtree(cache, ignore_errors=True)
+                    shutil.copytree(kept, cache)
+                out[name] = {"cold": cold, "warm": _received(run, received)}
+        finally:
+            if was is None:
+                os.environ.pop("XDG_CACHE_HOME", None)
+            else:
+                os.environ["XDG_CACHE_HOME"] = was
     return out
+
+
+def _received(run: Any, received: list[int]) -> float:
+    before = len(received)
+    run()
+    return round(sum(received[before:]) / 2**20, 2)
 
 
 def main() -> None:
@@ -224,11 +265,12 @@ def main() -> None:
         if args.json:
             print(json.dumps({"reps": READ_REPS, "results": table}))
             return
-        print(f"MB Google sends back to each command, {READ_REPS} reps, by years of History")
+        print(f"MB Google sends back to each command, {READ_REPS} reps, by years of History:")
+        print("first run (no copy of History kept) -> the next day's run (copies kept)")
         print("| years | History rows | " + " | ".join(READ_COMMANDS) + " |")
         print("|---:|---:|" + "---:|" * len(READ_COMMANDS))
         for r in table:
-            cells = " | ".join(str(r[c]) for c in READ_COMMANDS)
+            cells = " | ".join(f"{r[c]['cold']} -> {r[c]['warm']}" for c in READ_COMMANDS)
             print(f"| {r['years']} | {r['history_rows']} | {cells} |")
         return
     results = [measure(int(n), args.latency) for n in args.sizes.split(",")]

@@ -44,6 +44,16 @@ def config_file(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def cache_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test's own cache folder (``XDG_CACHE_HOME``, inherited by the processes
+    a test starts): no test reads or writes the copies kept in the real home
+    (``google_tail``), nor another test's."""
+    path = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(path))
+    return path
+
+
 @pytest.fixture
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """The retry client's waits, recorded instead of slept."""

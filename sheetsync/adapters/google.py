@@ -5,7 +5,10 @@ spreadsheet's metadata (the fetch gspread makes on opening one), one
 ``spreadsheets.get`` that reads every tab asked for and the ledger, and for a
 command that writes, one ``batchUpdate`` that locks the tabs it is about to
 change and reads them back, then one ``batchUpdate`` holding every change
-(atomic by the API's contract).
+(atomic by the API's contract). History and the stage log, which only grow, are
+read in that same request by what was added since this machine last read them
+(``google_tail``); one more request reads one of them in full where its copy no
+longer matches it.
 
 People win: a tab a person changed between our read and the lock is never
 overwritten; ``write`` raises ``ConcurrentEdit`` naming it and the use case plans
@@ -26,7 +29,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import re
+import time
 import uuid
 import zlib
 from collections.abc import Sequence
@@ -42,6 +47,7 @@ from gspread.exceptions import APIError
 from sheetsync.adapters import google_cells as cells
 from sheetsync.adapters import google_drive as drive
 from sheetsync.adapters import google_protection as guard
+from sheetsync.adapters import google_tail as tail
 from sheetsync.adapters.google_http import (
     GoogleUnavailable,
     Identity,
@@ -68,9 +74,13 @@ WRITE_TIMEOUT = (10.0, 240.0)
 _REQUEST_INDEX = re.compile(r"requests\[(\d+)\]")
 _MISSING_PROTECTION = re.compile(r"No protected range with id: (\d+)")
 Json = dict[str, Any]
+Notes = dict[tuple[int, int], str]
+log = logging.getLogger(__name__)
 
 
 GRID_FIELDS = f"sheets(properties.title,data.rowData.values({cells.READ_CELL_FIELDS}))"
+# a read's: with each block's first row, for a tab asked for in several ranges
+READ_FIELDS = f"sheets(properties.title,data(startRow,rowData.values({cells.READ_CELL_FIELDS})))"
 
 
 def grids_of(spreadsheet: Json) -> dict[str, Grid]:
@@ -209,12 +219,34 @@ class GoogleWorkbook:
 
     # --- reading ----------------------------------------------------------------------------
 
-    def _read_sheets(self, titles: Sequence[str]) -> Json:
+    def _read_sheets(self, titles: Sequence[str], fields: str = GRID_FIELDS) -> Json:
         if not titles:
             return {}
-        params: list[tuple[str, str]] = [("ranges", quoted(t)) for t in titles]
-        params += [("includeGridData", "true"), ("fields", GRID_FIELDS)]
-        answer: Json = self._call(self.http.fetch_sheet_metadata, self.spreadsheet_id, params)
+        return self._get([quoted(t) for t in titles], fields)
+
+    def _get(self, ranges: Sequence[str], fields: str) -> Json:
+        """One ``spreadsheets.get`` of ``ranges`` with grid data."""
+        answer: Json = self._call(self._fetch, ranges, fields, False)
+        return answer
+
+    def _get_or_refused(self, ranges: Sequence[str], fields: str) -> Json | None:
+        """``_get``, or None where Google refuses the request (400): a tail's rows
+        that are no longer there (rows deleted since the metadata was read; Google
+        refuses a range beyond the grid: "exceeds grid limits", pygsheets#528)."""
+        answer: Json | None = self._call(self._fetch, ranges, fields, True)
+        return answer
+
+    def _fetch(self, ranges: Sequence[str], fields: str, refused_is_none: bool) -> Json | None:
+        params: list[tuple[str, str]] = [("ranges", r) for r in ranges]
+        params += [("includeGridData", "true"), ("fields", fields)]
+        # a list of pairs, so that ``ranges`` repeats (gspread's type says a mapping)
+        fetch: Any = self.http.fetch_sheet_metadata
+        try:
+            answer: Json = fetch(self.spreadsheet_id, params)
+        except APIError as exc:
+            if refused_is_none and exc.response.status_code == 400:
+                return None
+            raise
         return answer
 
     def _read_grids(self, titles: Sequence[str]) -> dict[str, Grid]:
@@ -224,8 +256,7 @@ class GoogleWorkbook:
         self._load_metadata()
         # each tab once: a range asked for twice comes back as two blocks of rows
         wanted = [t for t in dict.fromkeys([*tabs, LEDGER_TAB]) if t in self._meta]
-        answer = self._read_sheets(wanted)
-        grids = grids_of(answer)
+        grids, notes = self._read_tabs(wanted)
         ledger = grids.get(LEDGER_TAB, [])[1:]
         self._grids = {t: grids[t] for t in tabs if t in grids}
         self._ready = True
@@ -235,7 +266,75 @@ class GoogleWorkbook:
             if (line := guard.blocked_line(g, self.account))
         }
         shown = self._with_results(self._grids)
-        return Snapshot(True, list(self._meta), shown, ledger, blocked, notes_of(answer))
+        return Snapshot(True, list(self._meta), shown, ledger, blocked, notes)
+
+    def _read_tabs(self, titles: Sequence[str]) -> tuple[dict[str, Grid], dict[str, Notes]]:
+        """Every tab of ``titles`` in one request, History and the stage log by their
+        tail where a copy of them is kept (``google_tail``), and those whose copy no
+        longer matches read whole in a second one. The grids and notes are the same,
+        cell for cell, as a read of every tab whole would give."""
+        if not titles:
+            return {}, {}
+        copies: dict[str, tail.TabCopy] = {}
+        now = time.time()
+        for title in titles:
+            if title in tail.APPEND_ONLY:
+                copy, why = tail.load(self.spreadsheet_id, title, self._meta[title], now)
+                if copy is None:
+                    log.info("%s: read whole (%s)", title, why)
+                else:
+                    copies[title] = copy
+        ranges = self._ranges(titles, copies)
+        answer = (
+            self._get_or_refused(ranges, READ_FIELDS) if copies else self._get(ranges, READ_FIELDS)
+        )
+        if answer is None:  # a tail Google would not give: every tab whole
+            log.info("%s: read whole (Google refused its rows after the copy)", ", ".join(copies))
+            copies = {}
+            answer = self._get(self._ranges(titles, copies), READ_FIELDS)
+        grids, notes = grids_of(answer), notes_of(answer)
+        whole = [t for t in titles if t in tail.APPEND_ONLY and t in grids and t not in copies]
+        again = []
+        blocks = {
+            e.get("properties", {}).get("title"): e.get("data", [])
+            for e in answer.get("sheets", [])
+        }
+        for title, copy in copies.items():
+            grids.pop(title, None)  # its blocks, which are not the tab from A1
+            notes.pop(title, None)
+            now_copy = tail.follow(copy, blocks.get(title, []))
+            if now_copy is None:
+                log.info("%s: read whole (its header or row %d changed)", title, copy.rows)
+                again.append(title)
+                continue
+            added = now_copy.rows - copy.rows
+            log.info("%s: %d rows read after the %d kept", title, added, copy.rows)
+            grids[title] = now_copy.grid
+            if now_copy.notes:
+                notes[title] = dict(now_copy.notes)
+            if now_copy is not copy:
+                tail.save(now_copy)
+        if again:
+            second = self._read_sheets(again, READ_FIELDS)
+            grids.update(grids_of(second))
+            notes.update(notes_of(second))
+            whole += again
+        for title in whole:
+            if title in grids:
+                entry = self._meta[title]
+                tail.full(self.spreadsheet_id, title, entry, grids[title], notes.get(title, {}))
+        return grids, notes
+
+    def _ranges(self, titles: Sequence[str], copies: dict[str, tail.TabCopy]) -> list[str]:
+        """Each tab whole, or by its tail where its copy is kept."""
+        out: list[str] = []
+        for title in titles:
+            if title in copies:
+                parts = tail.tail_ranges(copies[title], self._meta[title])
+                out += [f"{quoted(title)}!{part}" for part in parts]
+            else:
+                out.append(quoted(title))
+        return out
 
     def _with_results(self, grids: dict[str, Grid]) -> dict[str, Grid]:
         """The grids with each formula's value as Google computed it: one more read,
