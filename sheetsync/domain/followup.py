@@ -10,13 +10,14 @@ plan grouped by owner.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 from sheetsync.domain.carry import is_open, scored
-from sheetsync.domain.history import header_index, text_under, under
+from sheetsync.domain.history import header_index, texts_under
 from sheetsync.domain.page import Item, Page
 from sheetsync.domain.periods import Period
 from sheetsync.domain.render import HISTORY_FIXED
@@ -46,9 +47,18 @@ def show(column: Column, value: CellValue, currency: str = "$") -> str:
 
 @dataclass
 class Snapshot:
+    """One History row: its period, item id, and its values by column name, made
+    when first asked for (a recap looks at a few deals' rows of years of History)."""
+
     period: str
-    values: dict[str, CellValue]
+    row: Sequence[CellValue]
+    columns: Mapping[str, int]  # column name -> position in History
     item_id: str = ""
+
+    @functools.cached_property
+    def values(self) -> dict[str, CellValue]:
+        width = len(self.row)
+        return {name: self.row[i] if 0 <= i < width else None for name, i in self.columns.items()}
 
 
 class HistoryIndex:
@@ -63,19 +73,15 @@ class HistoryIndex:
         if not grid:
             return
         index = header_index(grid)  # by name: people insert and reorder columns
-        theirs = [name for name in index if name not in HISTORY_FIXED]
+        columns = {name: i for name, i in index.items() if name not in HISTORY_FIXED}
+        columns["since"] = index.get("since", -1)  # always there, None where History has none
+        fields = ("period", "rep", "section", "id", "outcome")
         for row in grid[1:]:
-            period, rep, section, item_id = (
-                text_under(row, index, k) for k in ("period", "rep", "section", "id")
-            )
-            values = {name: under(row, index, name) for name in theirs}
-            values["since"] = under(row, index, "since")
-            snap = Snapshot(period, values, item_id)
+            period, rep, section, item_id, outcome = texts_under(row, index, fields)
+            snap = Snapshot(period, row, columns, item_id)
             if item_id:
                 self.by_id[item_id].append(snap)
-            self.by_rep_period[(rep, period)].append(
-                (section, snap, text_under(row, index, "outcome"))
-            )
+            self.by_rep_period[(rep, period)].append((section, snap, outcome))
         for snaps in self.by_id.values():
             snaps.sort(key=lambda s: s.period)
 
