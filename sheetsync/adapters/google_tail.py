@@ -68,6 +68,7 @@ from pathlib import Path
 from typing import Any
 
 from sheetsync.adapters import google_cells as cells
+from sheetsync.adapters.cache_folder import cache_folder
 from sheetsync.domain.plan import Grid
 from sheetsync.domain.stage_log import STAGE_LOG_TAB
 from sheetsync.domain.values import CellValue, Formula
@@ -105,15 +106,7 @@ class TabCopy:
 
 
 def cache_dir() -> Path | None:
-    """``$XDG_CACHE_HOME/sheetsync/google``, or ``~/.cache/...`` where it is unset or
-    not absolute (the XDG base directory spec ignores a relative one); None where
-    there is no home to put it in."""
-    base = os.environ.get("XDG_CACHE_HOME", "")
-    try:
-        root = Path(base) if os.path.isabs(base) else Path.home() / ".cache"
-    except RuntimeError:  # no HOME, and no home directory in the password database
-        return None
-    return root / "sheetsync" / "google"
+    return cache_folder("google")
 
 
 def copy_path(spreadsheet: str, title: str) -> Path | None:

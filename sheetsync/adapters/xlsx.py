@@ -24,6 +24,7 @@ from types import TracebackType
 
 from lxml import etree
 
+from sheetsync.adapters import xlsx_copy as history_copy
 from sheetsync.adapters.filelock import FileLock
 from sheetsync.adapters.xlsx_chart import add_charts
 from sheetsync.adapters.xlsx_history import (
@@ -153,7 +154,7 @@ class XlsxWorkbook:
                     grid, found, last = parsed[entry.title]
                     grid = [list(row) for row in grid]  # the caller's to change
                 else:
-                    grid, found, last = self._parse(pkg, reader, entry.title, entry.part)
+                    grid, found, last = self._parse(pkg, reader, entry.title, entry.part, self.path)
                     if entry.title != HISTORY_TAB:  # kept in one copy: the largest, read once
                         parsed[entry.title] = ([list(row) for row in grid], found, last)
                 grids[entry.title] = grid
@@ -179,16 +180,25 @@ class XlsxWorkbook:
 
     @staticmethod
     def _parse(
-        pkg: Package, reader: SheetReader, title: str, part: str
+        pkg: Package, reader: SheetReader, title: str, part: str, path: Path
     ) -> tuple[Grid, dict[tuple[int, int], str], int | None]:
-        if title in APPEND_ONLY:
-            xml = pkg.read(part)
-            rows = read_rows(xml, reader.strings, reader.dates())
-            last = last_data_row(rows)
-            _tails.setdefault(pkg, {})[part] = tail_of(xml, last)
-            pkg.forget(part)  # History's XML is not held: an append splices the file's
-            return as_grid(rows), {}, last
-        return reader.grid(part), reader.notes(part), None
+        if title not in APPEND_ONLY:
+            return reader.grid(part), reader.notes(part), None
+        key = history_copy.key_of(pkg, path, part, reader.dates()) if title == HISTORY_TAB else None
+        kept = history_copy.load(key) if key is not None else None
+        if kept is not None:  # History as this machine last parsed these very bytes
+            grid, last, tail = kept
+            _tails.setdefault(pkg, {})[part] = tail
+            return grid, {}, last
+        xml = pkg.read(part)
+        rows = read_rows(xml, reader.strings, reader.dates())
+        last = last_data_row(rows)
+        tail = _tails.setdefault(pkg, {})[part] = tail_of(xml, last)
+        pkg.forget(part)  # History's XML is not held: an append splices the file's
+        grid = as_grid(rows)
+        if key is not None:
+            history_copy.save(key, grid, last, tail)
+        return grid, {}, last
 
     def link(self, tab: str) -> str:
         return f"{self.path.resolve().as_uri()} (tab '{tab}')"

@@ -114,6 +114,14 @@ class Package:
             before = piece[-reach:]
         return False
 
+    def fingerprint(self, name: str) -> tuple[int, int, int] | None:
+        """A part's CRC-32, size and compressed size as the file has them; None where
+        the part is not the file's (new, or changed by this command)."""
+        member = self._members.get(name)
+        if member is None or not self.unchanged(name):
+            return None
+        return member.crc, member.size, len(member.raw)
+
     def unchanged(self, name: str) -> bool:
         """Whether the part is still the file's bytes (offsets read from it hold)."""
         return name in self._members and name not in self._written and name not in self._trees

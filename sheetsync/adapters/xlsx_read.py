@@ -40,11 +40,17 @@ def text_of(el: Element) -> str:
     return "".join(t.text or "" for t in el.iterfind("m:r/m:t", NS))
 
 
-def shared_strings(pkg: Package) -> list[str]:
+def strings_part(pkg: Package) -> str | None:
+    """The workbook's shared-strings part, where it has one."""
     for _, part in pkg.related(pkg.workbook_part, "sharedStrings"):
         if pkg.has(part):
-            return [text_of(si) for si in pkg.tree(part).iterfind("m:si", NS)]
-    return []
+            return part
+    return None
+
+
+def shared_strings(pkg: Package) -> list[str]:
+    part = strings_part(pkg)
+    return [text_of(si) for si in pkg.tree(part).iterfind("m:si", NS)] if part else []
 
 
 def styles_of(pkg: Package) -> StyleBook | None:
