@@ -54,12 +54,9 @@ run that dies, or two runs at once, never leave half a file.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import os
 import re
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -68,7 +65,7 @@ from pathlib import Path
 from typing import Any
 
 from sheetsync.adapters import google_cells as cells
-from sheetsync.adapters.cache_folder import cache_folder
+from sheetsync.adapters.cache_folder import cache_folder, write_private
 from sheetsync.domain.plan import Grid
 from sheetsync.domain.stage_log import STAGE_LOG_TAB
 from sheetsync.domain.values import CellValue, Formula
@@ -203,20 +200,11 @@ def save(copy: TabCopy) -> None:
         "grid": copy.grid,
         "notes": [[r, c, t] for (r, c), t in sorted(copy.notes.items())],
     }
-    tmp = ""
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=path.parent)  # 0600
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(body, out, default=_encoded, ensure_ascii=False, separators=(",", ":"))
-        os.replace(tmp, path)
-        tmp = ""
+        text = json.dumps(body, default=_encoded, ensure_ascii=False, separators=(",", ":"))
+        write_private(path, lambda out: out.write(text.encode("utf-8")))
     except (OSError, TypeError, ValueError) as exc:
         log.info("%s: its copy was not kept (%s)", copy.title, exc)
-    finally:
-        if tmp:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
 
 
 def full(spreadsheet: str, title: str, entry: Json, grid: Grid, notes: Notes) -> None:

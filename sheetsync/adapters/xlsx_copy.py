@@ -25,18 +25,15 @@ holds deal data), written to a temporary file and renamed over the old one.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import logging
-import os
 import pickle
-import tempfile
 from dataclasses import astuple, dataclass
 from pathlib import Path
 from typing import Any
 
-from sheetsync.adapters.cache_folder import cache_folder
+from sheetsync.adapters.cache_folder import cache_folder, write_private
 from sheetsync.adapters.xlsx_history import Tail
 from sheetsync.adapters.xlsx_package import Package
 from sheetsync.adapters.xlsx_read import Dates, strings_part
@@ -127,17 +124,7 @@ def save(key: Key, grid: Grid, last: int, tail: Tail) -> None:
         return
     body = {"format": FORMAT, "key": astuple(key), "grid": grid, "last": last}
     body["tail"] = astuple(tail)
-    tmp = ""
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".pickle", dir=path.parent)  # 0600
-        with os.fdopen(fd, "wb") as out:
-            pickle.dump(body, out, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-        tmp = ""
+        write_private(path, lambda out: pickle.dump(body, out, protocol=pickle.HIGHEST_PROTOCOL))
     except (OSError, pickle.PicklingError) as exc:
         log.info("History's copy was not kept (%s)", exc)
-    finally:
-        if tmp:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
