@@ -75,6 +75,25 @@ def test_a_second_read_parses_again_only_what_changed_since_the_first(tmp_path: 
         assert wb.read(["T"]).grids["T"] == [["person's edit"]]
 
 
+def test_rows_appended_to_a_history_a_program_emptied_go_inside_its_rows(
+    tmp_path: Path,
+) -> None:
+    """An empty tab is saved as ``<sheetData/>``: the rows appended go inside it."""
+    from openpyxl import Workbook
+
+    book = tmp_path / "w.xlsx"
+    wb = Workbook()
+    wb.active.title = "History"
+    wb.save(book)
+    with XlsxWorkbook(book) as ours:
+        assert ours.read(["History"]).grids["History"] == []
+        ours.write(WritePlan(history=[["2026-11", "Alice Chen", "wins", "x1", "archived"]]))
+    assert wb_history(book) == [["2026-11", "Alice Chen", "wins", "x1", "archived"]]
+    assert list(load_workbook(book)["History"].values) == [
+        ("2026-11", "Alice Chen", "wins", "x1", "archived")
+    ]
+
+
 def test_two_runs_never_interleave(tmp_path: Path) -> None:
     book = tmp_path / "w.xlsx"
     holding, release = threading.Event(), threading.Event()

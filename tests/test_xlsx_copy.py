@@ -127,3 +127,28 @@ def test_a_cache_folder_that_cannot_be_written_costs_a_parse(
     first = _history(backend.path)
     assert _history(backend.path) == first
     assert len(parses) == 2
+
+
+def test_a_copy_follows_the_shared_strings_historys_cells_name(
+    tmp_path: Path, parses: list[int]
+) -> None:
+    """A History another program saved names its texts by their place in the
+    shared strings: a rep renamed there alone leaves History's own bytes as they
+    were, and the copy is not used for the old name."""
+    from openpyxl import Workbook
+
+    book = tmp_path / "team.xlsx"
+
+    def save(rep: str) -> None:
+        wb = Workbook()
+        ws = wb.active
+        ws.title = "History"
+        ws.append(["period", "rep", "section", "id", "outcome"])
+        ws.append(["2026-10", rep, "wins", "w1", "archived"])
+        wb.save(book)
+
+    save("Alice Chen")
+    assert _history(book)[1][1] == "Alice Chen"
+    save("Bob Jones")
+    assert _history(book)[1][1] == "Bob Jones"
+    assert len(parses) == 2

@@ -184,20 +184,22 @@ class XlsxWorkbook:
     ) -> tuple[Grid, dict[tuple[int, int], str], int | None]:
         if title not in APPEND_ONLY:
             return reader.grid(part), reader.notes(part), None
-        key = history_copy.key_of(pkg, path, part, reader.dates()) if title == HISTORY_TAB else None
+        key = history_copy.key_of(pkg, path, part, reader) if title == HISTORY_TAB else None
         kept = history_copy.load(key) if key is not None else None
         if kept is not None:  # History as this machine last parsed these very bytes
-            grid, last, tail = kept
-            _tails.setdefault(pkg, {})[part] = tail
+            grid, last, kept_tail = kept
+            _tails.setdefault(pkg, {})[part] = kept_tail
             return grid, {}, last
         xml = pkg.read(part)
         rows = read_rows(xml, reader.strings, reader.dates())
         last = last_data_row(rows)
-        tail = _tails.setdefault(pkg, {})[part] = tail_of(xml, last)
-        pkg.forget(part)  # History's XML is not held: an append splices the file's
         grid = as_grid(rows)
-        if key is not None:
-            history_copy.save(key, grid, last, tail)
+        tail = tail_of(xml, last)
+        if tail is not None:  # History's XML is not held: an append splices the file's
+            _tails.setdefault(pkg, {})[part] = tail
+            pkg.forget(part)
+            if key is not None:
+                history_copy.save(key, grid, last, tail)
         return grid, {}, last
 
     def link(self, tab: str) -> str:

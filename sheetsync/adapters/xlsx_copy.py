@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import logging
 import pickle
 from dataclasses import astuple, dataclass
@@ -36,7 +37,7 @@ from typing import Any
 from sheetsync.adapters.cache_folder import cache_folder, write_private
 from sheetsync.adapters.xlsx_history import Tail
 from sheetsync.adapters.xlsx_package import Package
-from sheetsync.adapters.xlsx_read import Dates, strings_part
+from sheetsync.adapters.xlsx_read import SheetReader
 from sheetsync.domain.plan import Grid
 
 log = logging.getLogger(__name__)
@@ -51,22 +52,23 @@ class Key:
     workbook: str  # the file's resolved path
     part: str
     history: tuple[int, int, int]  # CRC-32, size, compressed size
-    strings: tuple[int, int, int] | None
+    strings: str  # a hash of the shared strings' texts; "" for none
     date1904: bool
     dates: tuple[bool, ...]  # which cell formats show dates, by index
 
 
-def key_of(pkg: Package, path: Path, part: str, dates: Dates) -> Key | None:
+def key_of(pkg: Package, path: Path, part: str, reader: SheetReader) -> Key | None:
     """The key of History's part as the file has it; None where the part is not
-    the file's own bytes (changed by this command)."""
+    the file's own bytes (changed by this command). The shared strings count by
+    their texts, as read: a cell of History that another program saved names its
+    text by its place in them, which a rename elsewhere can change alone."""
     history = pkg.fingerprint(part)
     if history is None:
         return None
-    shared = strings_part(pkg)
-    strings = pkg.fingerprint(shared) if shared else None
-    return Key(
-        str(path.resolve()), part, history, strings, pkg.date1904, tuple(map(bool, dates.styles))
-    )
+    texts = "\x00".join(reader.strings).encode("utf-8", "surrogatepass")
+    strings = hashlib.sha256(texts).hexdigest() if reader.strings else ""
+    dates = tuple(map(bool, reader.dates().styles))
+    return Key(str(path.resolve()), part, history, strings, pkg.date1904, dates)
 
 
 def copy_path(key: Key) -> Path | None:
@@ -100,7 +102,7 @@ def load(key: Key) -> tuple[Grid, int, Tail] | None:
             return None
         stored = raw["key"]
         grid, last, tail = raw["grid"], raw["last"], Tail(*raw["tail"])
-        ok = (
+        ok = _fits(tail, key.history[1]) and (
             isinstance(stored, tuple)
             and stored[:5] == astuple(key)[:5]
             and key.dates[: len(stored[5])] == tuple(stored[5])
@@ -114,6 +116,22 @@ def load(key: Key) -> tuple[Grid, int, Tail] | None:
         log.info("History's copy not used (%s)", type(exc).__name__)
         return None
     return (grid, last, tail) if ok else None
+
+
+def _fits(tail: Tail, size: int) -> bool:
+    """Whether a copy's ``Tail`` can be offsets into a part of ``size`` bytes: ends
+    within it, its rows in order after the dimension (a copy that says otherwise
+    was not made by sheetsync, and its offsets would put rows anywhere)."""
+    spans = [] if tail.dimension is None else [tuple(tail.dimension)]
+    spans += [(start, end) for _, start, end in tail.after]
+    edges = [edge for span in spans for edge in span] + [tail.rows_end]
+    return (
+        isinstance(tail.last_data_row, int)
+        and all(isinstance(e, int) for e in edges)
+        and all(0 <= a <= b for a, b in itertools.pairwise(edges))
+        and 0 <= tail.rows_end <= size
+        and all(start < end for start, end in spans)
+    )
 
 
 def save(key: Key, grid: Grid, last: int, tail: Tail) -> None:

@@ -259,9 +259,14 @@ class Tail:
     after: tuple[tuple[int, int, int], ...]
 
 
-def tail_of(xml: bytes, last_data_row: int) -> Tail:
+def tail_of(xml: bytes, last_data_row: int) -> Tail | None:
     """The ``Tail`` of a worksheet whose last row with data is ``last_data_row``:
-    its rows are in order, so the search starts at that row's element."""
+    its rows are in order, so the search starts at that row's element. None for
+    a sheet whose ``<sheetData/>`` is empty and closed (a tab a program cleared):
+    rows cannot go inside it without rewriting the tag (``append_pieces`` does)."""
+    opening = _SHEETDATA.search(xml)
+    if opening is not None and opening.group(0).endswith(b"/>"):
+        return None
     start, end = sheet_data(xml)
     view = memoryview(xml)
     from_ = start
@@ -270,7 +275,8 @@ def tail_of(xml: bytes, last_data_row: int) -> Tail:
         from_ = found.start() if found else start
     after = []
     for m in re.finditer(rb"<row\b[^>]*?/>|<row\b.*?</row>", view[from_:end], re.S):
-        number = _ROW_START.match(m.group(0)[:200])
+        element = m.group(0)
+        number = _ROW_START.match(element[: element.find(b">") + 1])  # its own tag
         r = int(number.group(1)) if number else 0
         if r > last_data_row:
             after.append((r, from_ + m.start(), from_ + m.end()))
@@ -318,7 +324,9 @@ def append_pieces(
     view = memoryview(xml)
     out: list[bytes | memoryview] = []
     at = 0
-    for start, end, new in splices(tail_of(xml, last_data_row), rows, numbers, dates):
+    tail = tail_of(xml, last_data_row)
+    assert tail is not None  # <sheetData/> was opened just above
+    for start, end, new in splices(tail, rows, numbers, dates):
         out += [view[at:start], new]
         at = end
     return [*out, view[at:]]

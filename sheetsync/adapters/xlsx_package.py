@@ -127,7 +127,8 @@ class Package:
         return name in self._members and name not in self._written and name not in self._trees
 
     def _held(self, name: str) -> bool:
-        return name in self._plain or name in self._trees or name in self._pieces
+        held = (self._plain, self._trees, self._pieces, self._spliced)
+        return any(name in where for where in held)
 
     def write_spliced(self, name: str, splices: Sequence[tuple[int, int, bytes]]) -> None:
         """The part as the file has it, with each ``(start, end, new)`` of ``splices``
@@ -488,12 +489,14 @@ class Member:
         try:
             while not inflater.eof:
                 if inflater.unconsumed_tail:
-                    piece = inflater.decompress(inflater.unconsumed_tail, size)
+                    data: bytes | memoryview = inflater.unconsumed_tail
                 elif at < len(self.raw):
-                    piece = inflater.decompress(self.raw[at : at + size], size)
-                    at += size
+                    data, at = self.raw[at : at + size], at + size
                 else:
-                    break
+                    data = b""  # all read in: output the inflater still holds
+                piece = inflater.decompress(data, size)
+                if not piece and not data:
+                    break  # nothing more will come: cut short (checked below)
                 crc, total = zlib.crc32(piece, crc), total + len(piece)
                 if piece:
                     yield piece
@@ -506,8 +509,10 @@ class Member:
         if self.method == _STORED:
             data = bytes(self.raw)
         elif self.method == _DEFLATED:
-            try:  # into a buffer of the size the zip gives: never grown, so never copied
-                data = zlib.decompress(self.raw, -zlib.MAX_WBITS, max(self.size, 1))
+            # into a buffer of the size the zip gives (never grown, so never copied),
+            # up to a bound: a size a damaged or hostile file claims is not allocated
+            try:
+                data = zlib.decompress(self.raw, -zlib.MAX_WBITS, min(max(self.size, 1), 1 << 28))
             except zlib.error as exc:
                 if "incomplete" in str(exc) or "truncated" in str(exc):
                     raise BadPackage(f"{self.name}: compressed data cut short") from None
