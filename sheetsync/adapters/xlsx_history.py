@@ -18,6 +18,7 @@ from datetime import date, datetime
 from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape, unescape
 
+from sheetsync.adapters.xlsx_package import splice
 from sheetsync.adapters.xlsx_read import Dates
 from sheetsync.domain.layout import (
     BOOLEAN_FORMAT,
@@ -153,7 +154,7 @@ def read_rows(xml: bytes, strings: Sequence[str] | None, dates: Dates | None = N
                 value = seen[rest] = _value(rest, dates)
             values.append(value)  # type: ignore[arg-type]  # not _MISSING by now
         rows.append((int(m.group(1)), values))
-    if len(rows) != _count(body, b"<row"):
+    if len(rows) != xml.count(b"<row", start, end):
         return parse_rows(bytes(body), strings, dates)
     return rows
 
@@ -170,10 +171,6 @@ def _value(rest: bytes, dates: Dates) -> CellValue:
 
 
 _MISSING = object()
-
-
-def _count(view: memoryview, what: bytes) -> int:
-    return sum(1 for _ in re.finditer(re.escape(what), view))
 
 
 def last_data_row(rows: Rows) -> int:
@@ -321,15 +318,9 @@ def append_pieces(
     if not rows:
         return [xml]
     xml = re.sub(rb"<sheetData\s*/>", b"<sheetData></sheetData>", xml, count=1)
-    view = memoryview(xml)
-    out: list[bytes | memoryview] = []
-    at = 0
     tail = tail_of(xml, last_data_row)
     assert tail is not None  # <sheetData/> was opened just above
-    for start, end, new in splices(tail, rows, numbers, dates):
-        out += [view[at:start], new]
-        at = end
-    return [*out, view[at:]]
+    return list(splice([xml], splices(tail, rows, numbers, dates)))
 
 
 def header_cells(xml: bytes, columns: Sequence[tuple[int, str]]) -> bytes:

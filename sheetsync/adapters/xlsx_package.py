@@ -136,13 +136,7 @@ class Package:
         the package is saved, inflated and deflated again piece by piece, so History
         is never whole in memory to have rows appended."""
         if self._held(name) or name not in self._members:
-            data = self._bytes(name)
-            pieces: list[bytes | memoryview] = []
-            at = 0
-            for start, end, new in sorted(splices):
-                pieces += [memoryview(data)[at:start], new]
-                at = end
-            self.write_pieces(name, [*pieces, memoryview(data)[at:]])
+            self.write_pieces(name, list(splice([self._bytes(name)], sorted(splices))))
             return
         self._written.add(name)
         self._spliced[name] = sorted(splices)
@@ -150,7 +144,7 @@ class Package:
     def forget(self, name: str) -> None:
         """Let go of a part's inflated bytes, read again from the file's compressed
         ones when next needed: History's XML is not held while a command plans."""
-        if name in self._members and name not in self._written and name not in self._trees:
+        if self.unchanged(name):
             self._plain.pop(name, None)
 
     def read(self, name: str) -> bytes:

@@ -92,8 +92,10 @@ class SheetReader:
         self._dates: Dates | None = None
 
     def dates(self) -> Dates:
-        styles = self.styles.date_styles() if self.styles is not None else ()
-        return Dates(styles, self.pkg.date1904)
+        if self._dates is None:  # worked out once: every append-only tab reads with them
+            styles = self.styles.date_styles() if self.styles is not None else ()
+            self._dates = Dates(styles, self.pkg.date1904)
+        return self._dates
 
     def grid(self, part: str) -> Grid:
         root = self.pkg.tree(part)
@@ -159,9 +161,8 @@ class SheetReader:
                 return datetime.fromisoformat(raw)
             except ValueError:
                 return raw
-        if self._dates is None:
-            self._dates = self.dates()
-        return self._dates.value(float(raw), int(c.get("s", "0")))
+        dates = self._dates or self.dates()  # a cell's hot path: the attribute first
+        return dates.value(float(raw), int(c.get("s", "0")))
 
     def notes(self, part: str) -> Notes:
         """The notes (comments) on the sheet's cells, by (row, column)."""
