@@ -229,3 +229,36 @@ def test_a_member_inflated_in_small_pieces_gives_all_its_bytes() -> None:
         member = Member("x", 8, zlib.crc32(data), len(data), memoryview(raw))
         for size in (64, 100):
             assert b"".join(member.chunks(size)) == data, (n, size)
+
+
+def test_tabs_looked_up_follow_every_change_to_the_workbooks_tabs() -> None:
+    """A write looks up the workbook's tabs once per page, from relationships it
+    remembers: each change to them (a tab added, dropped, renamed, saved and read
+    again) is what the next lookup sees."""
+    from lxml import etree
+
+    from sheetsync.adapters.xlsx_rename import rename_sheet
+    from sheetsync.adapters.xlsx_skeleton import new_package
+
+    def blank() -> etree._Element:
+        return etree.fromstring(
+            b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            b"<sheetData/></worksheet>"
+        )
+
+    pkg = new_package()
+    first = pkg.add_sheet("Ana", blank())
+    assert pkg.sheet("Ana") is not None and pkg.sheet("Ana").part == first  # type: ignore[union-attr]
+    second = pkg.add_sheet("Ben", blank())  # the workbook's relationships changed
+    assert [s.title for s in pkg.sheets()] == ["Ana", "Ben"]
+    assert pkg.sheet("Ben").part == second  # type: ignore[union-attr]
+    rename_sheet(pkg, "Ana", "Ana M")
+    assert pkg.sheet("Ana") is None and pkg.sheet("Ana M").part == first  # type: ignore[union-attr]
+    pkg.remove_sheet("Ben")
+    assert pkg.sheet("Ben") is None
+    assert [part for _, part in pkg.related(pkg.workbook_part, "worksheet")] == [first]
+    third = pkg.add_sheet("Cy", blank())
+    assert third == second  # the dropped tab's part name, free again
+    assert pkg.sheet("Cy").part == third  # type: ignore[union-attr]
+    again = Package(pkg.save())
+    assert [(s.title, s.part) for s in again.sheets()] == [("Ana M", first), ("Cy", third)]

@@ -59,3 +59,47 @@ def test_a_formula_on_another_tab_follows_only_references_to_the_changed_tab() -
 def test_range_lists_lose_what_was_deleted() -> None:
     assert shift_sqref("J20:J40 K5 B5:B6", DELETE) == "J18:J38"
     assert shift_sqref("A1:B2 C7", INSERT) == "A1:B2 C9"
+
+
+def test_cells_written_after_rows_move_land_in_the_rows_as_moved() -> None:
+    """A sheet's write finds its cells through an index: a cell cleared and
+    written again is one cell, and after rows move the index is of the moved rows."""
+    from lxml import etree
+
+    from sheetsync.adapters.xlsx_read import split_ref
+    from sheetsync.adapters.xlsx_sheet import Sheet
+
+    root = etree.fromstring(
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b"<sheetData></sheetData></worksheet>"
+    )
+    sheet = Sheet(root, "Ana")
+    for r in range(1, 10):
+        sheet.set(r, 2, f"row {r}")
+    sheet.set(4, 2, None)  # no format: the cell goes
+    sheet.set(4, 2, "back")
+    sheet.set(4, 1, "first")  # made before B4, where the schema wants it
+    sheet.shift_rows_all([DELETE, RowOp("insert", 2, 1)])
+    sheet.set(8, 2, "was row 9")  # rows 5-6 gone, one row in at 2: row 9 is row 8
+    sheet.set(2, 2, "new")
+
+    def cells() -> list[tuple[str, str]]:
+        ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+        return [
+            (c.get("r"), "".join(c.itertext())) for c in root.iterfind("m:sheetData/m:row/m:c", ns)
+        ]
+
+    found = cells()
+    assert found == [
+        ("B1", "row 1"),
+        ("B2", "new"),
+        ("B3", "row 2"),
+        ("B4", "row 3"),
+        ("A5", "first"),
+        ("B5", "back"),
+        ("B6", "row 7"),
+        ("B7", "row 8"),
+        ("B8", "was row 9"),
+    ]
+    rows = root.iterfind("m:sheetData/m:row", {"m": root.nsmap[None]})
+    assert all(split_ref(c.get("r"))[0] == int(row.get("r")) for row in rows for c in row)

@@ -85,9 +85,10 @@ class RowMover:
         # edits every page, and scanning every part for every page grew with the
         # square of the team)
         scanned = _formula_scan.setdefault(pkg, {})
+        sheets = pkg.sheets()
         self._formula_parts = [
             (s.title, s.part)
-            for s in pkg.sheets()
+            for s in sheets
             if s.part == self.part
             or (pkg.parsed(s.part) and _tree_mentions(pkg, s.part, title))
             or (
@@ -98,7 +99,7 @@ class RowMover:
         ]
         # what ``apply`` looks up for every op, looked up once: the tabs don't change
         # while one page's rows move
-        self._titles = [s.title for s in pkg.sheets()]
+        self._titles = [s.title for s in sheets]
         self._own_names: list[tuple[Element, str]] | None = None
         self._related = {
             kind: [p for _, p in pkg.related(self.part, kind) if pkg.has(p)]

@@ -126,6 +126,7 @@ class Sheet:
             data = place(root, etree.Element(q("sheetData")))
         self.data = data
         self._rows: dict[int, Element] | None = None  # by number, made when first needed
+        self._cells: dict[int, dict[str, Element]] = {}  # a row's cells by name, likewise
 
     # --- cells --------------------------------------------------------------------------
 
@@ -139,12 +140,17 @@ class Sheet:
         return found
 
     def _cell(self, r: int, c: int) -> Element:
-        row = self._row(r)
+        cells = self._cells.get(r)
+        if cells is None:
+            row = self._row(r)
+            found_in_row = list(row.iterfind("m:c", NS))[::-1]  # the first of a name wins
+            cells = self._cells[r] = {cell.get("r", ""): cell for cell in found_in_row}
         name = cell_name(r, c)
-        found = row.find(f"m:c[@r='{name}']", NS)
-        if found is not None:
-            return found
-        return _child(row, "c", c, lambda cell: split_ref(cell.get("r", "A1"))[1], {"r": name})
+        found = cells.get(name)
+        if found is None:
+            key_of = lambda cell: split_ref(cell.get("r", "A1"))[1]  # noqa: E731
+            found = cells[name] = _child(self._row(r), "c", c, key_of, {"r": name})
+        return found
 
     def set(self, r: int, c: int, value: CellValue, style: int | None = None) -> None:
         """Write a value (typed: text stays text, a ``Formula`` is a formula) and,
@@ -161,6 +167,7 @@ class Sheet:
         if value is None:
             if not cell.get("s"):
                 cell.getparent().remove(cell)
+                self._cells[r].pop(cell.get("r", ""), None)
             return
         if isinstance(value, Formula):
             etree.SubElement(cell, q("f")).text = value.text.removeprefix("=")
@@ -204,7 +211,7 @@ class Sheet:
         all of them (a rollover deletes and moves several blocks of each page)."""
         if not ops:
             return
-        self._rows = None
+        self._rows, self._cells = None, {}
         maps = [row_map(op) for op in ops]
 
         def move(r: int | None) -> int | None:
