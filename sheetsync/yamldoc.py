@@ -32,12 +32,16 @@ class YamlDoc:
         return f"{self.source}:{line}" if line else self.source
 
 
+MERGE = "tag:yaml.org,2002:merge"  # ``<<: *anchor``: the anchor's keys, unless given here
+
+
 def _convert(node: yaml.Node, path: Path_, lines: dict[Path_, int], source: str) -> Any:
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            key = str(yaml.safe_load(yaml.serialize(key_node)))
+        given = [(k, v) for k, v in node.value if k.tag != MERGE]
+        for key_node, value_node in given:
+            key = str(_scalar(key_node, source))
             if key in out:
                 raise ConfigError(
                     f"{source}:{key_node.start_mark.line + 1}: key '{key}' appears twice"
@@ -45,10 +49,49 @@ def _convert(node: yaml.Node, path: Path_, lines: dict[Path_, int], source: str)
             key_path = (*path, key)
             lines[key_path] = key_node.start_mark.line + 1
             out[key] = _convert(value_node, key_path, lines, source)
+        for key_node, value_node in node.value:
+            if key_node.tag == MERGE:
+                _merge(out, key_node, value_node, path, lines, source)
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_convert(item, (*path, i), lines, source) for i, item in enumerate(node.value)]
-    return yaml.safe_load(yaml.serialize(node))
+    return _scalar(node, source)
+
+
+def _merge(
+    out: dict[str, Any],
+    key_node: yaml.Node,
+    value_node: yaml.Node,
+    path: Path_,
+    lines: dict[Path_, int],
+    source: str,
+) -> None:
+    """YAML's merge key: each key of the anchored mapping (or mappings, the first
+    one first) that the mapping does not give itself, with the line it has there."""
+    merged = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+    for mapping in merged:
+        if not isinstance(mapping, yaml.MappingNode):
+            raise ConfigError(
+                f"{source}:{key_node.start_mark.line + 1}: '<<' takes a mapping ('<<: *name' "
+                "of an '&name' on keys); this is not one"
+            )
+        found: dict[Path_, int] = {}
+        for key, value in _convert(mapping, path, found, source).items():
+            if key not in out:
+                out[key] = value
+                lines.update((p, n) for p, n in found.items() if p[: len(path) + 1] == (*path, key))
+
+
+def _scalar(node: yaml.Node, source: str) -> Any:
+    """A scalar's value as ``yaml.safe_load`` makes it (made from the node, not
+    written out and parsed again: a template has hundreds)."""
+    try:
+        return yaml.constructor.SafeConstructor().construct_object(node)
+    except yaml.constructor.ConstructorError:
+        raise ConfigError(
+            f"{source}:{node.start_mark.line + 1}: the tag {node.tag!r} is not one sheetsync "
+            "reads; remove it (put the value in quotes if it starts with '!')"
+        ) from None
 
 
 def _at(mark: Any) -> str:

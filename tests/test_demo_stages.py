@@ -16,8 +16,9 @@ from click.testing import CliRunner
 
 from sheetsync.adapters.registry import open_workbook
 from sheetsync.cli import cli
+from sheetsync.commands.deal_health import history_table, team_signals
 from sheetsync.commands.report import days_text
-from sheetsync.commands.team_tab import history_table, stage_log, team_signals
+from sheetsync.commands.team_tab import stage_log
 from sheetsync.commands.workbook import load_pages
 from sheetsync.config import load_config
 from sheetsync.domain.signals import TeamSignals

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from sheetsync.adapters.registry import open_workbook
+from sheetsync.commands.deal_health import history_table, team_signals
 from sheetsync.commands.import_deals import CsvProblems, read_crm_file, stage_ranks, stage_reader
 from sheetsync.commands.import_stages import (
     HUBSPOT,
@@ -24,7 +25,7 @@ from sheetsync.commands.import_stages import (
     changes,
     read_moment,
 )
-from sheetsync.commands.team_tab import history_table, stage_log, team_signals
+from sheetsync.commands.team_tab import stage_log
 from sheetsync.commands.workbook import load_pages
 from sheetsync.config import Team, load_config
 from sheetsync.domain.signals import DealSignal

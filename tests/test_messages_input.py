@@ -134,3 +134,43 @@ def test_counts_are_singular_or_plural() -> None:
     assert plural(0, "rep") == "0 reps"
     assert plural(1, "person", "people") == "1 person"
     assert plural(3, "person", "people") == "3 people"
+
+
+def test_a_yaml_merge_key_shares_one_teams_settings_with_another() -> None:
+    """``<<: *anchor`` (YAML's merge key, as people share settings between teams)
+    gives the anchored keys a mapping does not give itself; an error in a merged
+    key names the line it is written on."""
+    text = (
+        "teams:\n"
+        "  - &east\n"
+        "    name: East\n"
+        "    cadence: weekly\n"
+        "    timezone: Europe/Paris\n"
+        "  - <<: *east\n"
+        "    name: West\n"
+        "  - <<: [{cadence: monthly, quota: 5}, *east]\n"
+        "    name: North\n"
+    )
+    doc = parse_yaml(text, "config.yaml")
+    east, west, north = doc.data["teams"]
+    assert east == {"name": "East", "cadence": "weekly", "timezone": "Europe/Paris"}
+    assert west == {"name": "West", "cadence": "weekly", "timezone": "Europe/Paris"}
+    assert north == {"name": "North", "cadence": "monthly", "quota": 5, "timezone": "Europe/Paris"}
+    assert doc.where("teams", 1, "name") == "config.yaml:7"  # given here
+    assert doc.where("teams", 1, "timezone") == "config.yaml:5"  # merged: where written
+    assert doc.where("teams", 2, "cadence") == "config.yaml:8"  # the first mapping wins
+
+
+def test_a_scalar_reads_as_yaml_safe_load_reads_it() -> None:
+    """Each value is made from the parsed node (not written out and parsed again):
+    the same value and type as ``yaml.safe_load`` for every kind YAML has."""
+    import yaml
+
+    text = (
+        "a: 2026-10-01\nb: 2026-10-01T10:00:00Z\nc: ~\nd: yes\ne: 0x1F\nf: .inf\n"
+        "g: 1e3\nh: '1'\ni: 12\nj: 1.5\nk: off\nl: !!str 12\nm: plain text\n"
+    )
+    got = parse_yaml(text, "config.yaml").data
+    want = yaml.safe_load(text)
+    assert got == want
+    assert [type(v) for v in got.values()] == [type(v) for v in want.values()]

@@ -8,16 +8,10 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sheetsync.adapters.registry import open_workbook
-from sheetsync.commands.team_tab import (
-    history_table,
-    recaps_sent,
-    stage_log,
-    team_signals,
-    team_tab,
-    with_rows,
-)
+from sheetsync.commands.team_tab import recaps_sent, stage_log, team_tab
 from sheetsync.commands.workbook import (
     REPLANS,
     RepSummary,
@@ -53,12 +47,16 @@ from sheetsync.domain.render import (
     render_ledger,
     render_stage_log,
 )
-from sheetsync.domain.signals import TeamSignals
 from sheetsync.domain.stage_log import STAGE_LOG_TAB
 from sheetsync.domain.values import CellValue
 from sheetsync.errors import ConcurrentEdit, SheetsyncError
 from sheetsync.meeting_clock import meeting_over, when_words
 from sheetsync.own_tabs import OWN_TABS, refuse_foreign
+
+if TYPE_CHECKING:  # pandas is loaded when signals are computed (deal_health)
+    import pandas as pd
+
+    from sheetsync.domain.signals import TeamSignals
 
 # --- init --------------------------------------------------------------------------
 
@@ -335,7 +333,13 @@ def _plan_rollover(
         return result, plan
     # every deal's stage as read (a rolled page before it rolled) against the log:
     # a daily rollover dates a change of stage to the day, even when nothing rolls
-    history_read = functools.cache(lambda: history_table(team, snap))  # made once, if needed
+
+    @functools.cache
+    def history_read() -> pd.DataFrame:  # made once, if needed
+        from sheetsync.commands.deal_health import history_table
+
+        return history_table(team, snap)
+
     as_read = {rep: read_as.get(rep, page) for rep, page in now_pages.items()}
     # without History (nothing rolls), a deal from before the log waits for the next
     # command that reads it (the morning's refresh, or the roll)
@@ -348,6 +352,10 @@ def _plan_rollover(
     if plan.history:
         plan.history_columns = missing
     if result.changed:
+        # pandas is loaded here, when a page rolls: the daily rollover that rolls
+        # nothing (most days) never does
+        from sheetsync.commands.deal_health import team_signals, with_rows
+
         # the signals see History with this rollover's rows, and the new pages
         history = with_rows(history_read(), header, plan.history)
         signals = team_signals(team, history, now_pages, today, log)
@@ -429,6 +437,8 @@ def refresh(team: Team, today: date) -> RefreshResult:
                 )
                 for r in team.reps
             ]
+            from sheetsync.commands.deal_health import history_table, team_signals
+
             history = history_table(team, snap)
             log = stage_log(team, snap, history, pages, today)
             signals = team_signals(team, history, pages, today, log)

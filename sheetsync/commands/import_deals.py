@@ -38,6 +38,7 @@ from datetime import date
 from pathlib import Path
 
 from sheetsync.adapters.registry import open_workbook
+from sheetsync.commands.deal_health import history_table
 from sheetsync.commands.import_stages import (
     HUBSPOT,
     SALESFORCE,
@@ -51,7 +52,7 @@ from sheetsync.commands.import_stages import (
     placed,
     read_stage_history,
 )
-from sheetsync.commands.team_tab import StageLog, history_table, stage_log
+from sheetsync.commands.team_tab import StageLog, stage_log
 from sheetsync.commands.workbook import (
     load_pages,
     now_text,

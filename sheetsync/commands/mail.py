@@ -106,7 +106,8 @@ def _sent(snap: Snapshot) -> Sent:
 
 def _signals(team: Team, snap: Snapshot, pages: dict[str, Page], today: date) -> TeamSignals:
     # pandas is loaded here, when a message is built: a run with nothing due never does
-    from sheetsync.commands.team_tab import history_table, stage_log, team_signals
+    from sheetsync.commands.deal_health import history_table, team_signals
+    from sheetsync.commands.team_tab import stage_log
 
     history = history_table(team, snap)
     log = stage_log(team, snap, history, pages, today)  # counted, written by no mail command

@@ -20,7 +20,8 @@ from pathlib import Path
 from markupsafe import Markup, escape
 
 from sheetsync.adapters.registry import open_workbook
-from sheetsync.commands.team_tab import history_table, stage_log, team_signals
+from sheetsync.commands.deal_health import history_table, team_signals
+from sheetsync.commands.team_tab import stage_log
 from sheetsync.commands.workbook import load_pages, now_text
 from sheetsync.config import Team
 from sheetsync.domain.signals import TeamSignals, trends

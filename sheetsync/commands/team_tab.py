@@ -1,5 +1,8 @@
 """The ``Team`` tab: one row per rep with the period's numbers and the deal-health
-signals, rewritten by ``rollover`` and ``refresh``."""
+signals, rewritten by ``rollover`` and ``refresh``; and the changes of stage the
+pages show against the stage log, which every rollover records. Nothing here
+loads pandas: a rollover with nothing to roll uses this module and no more (the
+signals are ``deal_health``'s)."""
 
 from __future__ import annotations
 
@@ -9,14 +12,11 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import pandas as pd
-
 from sheetsync.config import Team
 from sheetsync.domain.layout import Chart, SheetLayout
 from sheetsync.domain.page import Page, assign_ids
-from sheetsync.domain.plan import Grid, Snapshot, WritePlan
+from sheetsync.domain.plan import Snapshot, WritePlan
 from sheetsync.domain.render import TEAM_HEADER, render_table
-from sheetsync.domain.signals import SIGNAL_COLUMNS, TeamSignals, compute, history_frame
 from sheetsync.domain.stage_log import (
     STAGE_LOG_TAB,
     StageChange,
@@ -27,28 +27,13 @@ from sheetsync.domain.stage_log import (
 )
 from sheetsync.domain.values import CellValue
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pandas is loaded by the commands that compute the signals
+    import pandas as pd
+
     from sheetsync.commands.workbook import RepSummary
+    from sheetsync.domain.signals import TeamSignals
 
 HEADER = TEAM_HEADER  # the Team tab's columns
-
-
-def history_table(team: Team, snap: Snapshot, extra: Grid | None = None) -> pd.DataFrame:
-    """History as read (plus rows about to be appended), as the frame the signals
-    and the report's trends read: built once per command."""
-    grid = list(snap.grids.get("History", []))
-    if grid and extra:
-        grid += list(extra)
-    return history_frame(grid, history_columns(team))
-
-
-def with_rows(history: pd.DataFrame, header: Sequence[CellValue], rows: Grid) -> pd.DataFrame:
-    """``history_table``'s frame with ``rows`` (under ``header``) about to be
-    appended: History is not made into a frame a second time."""
-    if not rows:
-        return history
-    added = history_frame([list(header), *rows], tuple(history.columns))
-    return pd.concat([history, added], ignore_index=True)
 
 
 @dataclass
@@ -119,39 +104,6 @@ def stage_log(
         if c.deal_id not in unsaved.get(c.rep, ()) and not (waits and c.deal_id not in logged)
     ]
     return StageLog(read, kept)
-
-
-def team_signals(
-    team: Team,
-    history: pd.DataFrame,
-    pages: Mapping[str, Page],
-    today: date,
-    log: StageLog | None = None,
-) -> TeamSignals:
-    """The signals of the team's pages against its History (``history_table``) and
-    its stage log (``stage_log``).
-
-    Every deal a person typed gets its id first (deterministic, as at rollover), so
-    that a page no command rewrites this time still counts all of its deals."""
-    for page in pages.values():
-        assign_ids(page, team.template)
-    return compute(
-        history,
-        pages,
-        team.template,
-        team.cadence,
-        today,
-        {r.name: r.quota for r in team.reps},
-        team.signals,
-        log.changes if log is not None else (),
-    )
-
-
-def history_columns(team: Team) -> tuple[str, ...]:
-    """History's columns the signals read: the usual ones, and each scored section's
-    result column, whatever a team's template calls it."""
-    scores = [s.carry.score.column for s in team.template.sections if s.carry.score]
-    return tuple(dict.fromkeys([*SIGNAL_COLUMNS, *scores]))
 
 
 def recaps_sent(snap: Snapshot) -> dict[str, str]:
