@@ -33,10 +33,25 @@ class YamlDoc:
 
 
 MERGE = "tag:yaml.org,2002:merge"  # ``<<: *anchor``: the anchor's keys, unless given here
+_KINDS = {f"tag:yaml.org,2002:{t}": w for t, w in (("timestamp", "date"), ("int", "whole number"))}
+_KINDS |= {f"tag:yaml.org,2002:{t}": w for t, w in (("float", "number"), ("bool", "yes or no"))}
 
 
-def _convert(node: yaml.Node, path: Path_, lines: dict[Path_, int], source: str) -> Any:
+def _convert(
+    node: yaml.Node,
+    path: Path_,
+    lines: dict[Path_, int],
+    source: str,
+    within: frozenset[int] = frozenset(),
+) -> Any:
     lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.CollectionNode):
+        if id(node) in within:
+            raise ConfigError(
+                f"{source}:{node.start_mark.line + 1}: an alias ('*name') used inside the "
+                "'&name' it names; a mapping or list cannot hold itself"
+            )
+        within = within | {id(node)}
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
         given = [(k, v) for k, v in node.value if k.tag != MERGE]
@@ -48,13 +63,20 @@ def _convert(node: yaml.Node, path: Path_, lines: dict[Path_, int], source: str)
                 )
             key_path = (*path, key)
             lines[key_path] = key_node.start_mark.line + 1
-            out[key] = _convert(value_node, key_path, lines, source)
-        for key_node, value_node in node.value:
-            if key_node.tag == MERGE:
-                _merge(out, key_node, value_node, path, lines, source)
+            out[key] = _convert(value_node, key_path, lines, source, within)
+        merges = [(k, v) for k, v in node.value if k.tag == MERGE]
+        if len(merges) > 1:
+            line = merges[1][0].start_mark.line + 1
+            raise ConfigError(
+                f"{source}:{line}: key '<<' appears twice; merge a list: <<: [*a, *b]"
+            )
+        for key_node, value_node in merges:
+            _merge(out, key_node, value_node, path, lines, source, within)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_convert(item, (*path, i), lines, source) for i, item in enumerate(node.value)]
+        return [
+            _convert(item, (*path, i), lines, source, within) for i, item in enumerate(node.value)
+        ]
     return _scalar(node, source)
 
 
@@ -65,6 +87,7 @@ def _merge(
     path: Path_,
     lines: dict[Path_, int],
     source: str,
+    within: frozenset[int] = frozenset(),
 ) -> None:
     """YAML's merge key: each key of the anchored mapping (or mappings, the first
     one first) that the mapping does not give itself, with the line it has there."""
@@ -76,7 +99,7 @@ def _merge(
                 "of an '&name' on keys); this is not one"
             )
         found: dict[Path_, int] = {}
-        for key, value in _convert(mapping, path, found, source).items():
+        for key, value in _convert(mapping, path, found, source, within).items():
             if key not in out:
                 out[key] = value
                 lines.update((p, n) for p, n in found.items() if p[: len(path) + 1] == (*path, key))
@@ -86,7 +109,12 @@ def _scalar(node: yaml.Node, source: str) -> Any:
     """A scalar's value as ``yaml.safe_load`` makes it (made from the node, not
     written out and parsed again: a template has hundreds)."""
     try:
-        return yaml.constructor.SafeConstructor().construct_object(node)
+        return yaml.constructor.SafeConstructor().construct_object(node, deep=True)
+    except (ValueError, KeyError, AttributeError, TypeError):  # '!!int abc', 2026-13-45
+        raise ConfigError(
+            f"{source}:{node.start_mark.line + 1}: {node.value!r} is not a valid "
+            f"{_KINDS.get(node.tag, node.tag)}; put it in quotes if it is text"
+        ) from None
     except yaml.constructor.ConstructorError:
         raise ConfigError(
             f"{source}:{node.start_mark.line + 1}: the tag {node.tag!r} is not one sheetsync "

@@ -174,3 +174,29 @@ def test_a_scalar_reads_as_yaml_safe_load_reads_it() -> None:
     want = yaml.safe_load(text)
     assert got == want
     assert [type(v) for v in got.values()] == [type(v) for v in want.values()]
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("a: &x\n  k: 1\n  <<: *x\n", "config.yaml:1: an alias ('*name') used inside the '&name'"),
+        ("a: &x [1, *x]\n", "config.yaml:1: an alias ('*name') used inside the '&name'"),
+        ("a: {k: 1}\nb:\n  <<: {k: 2}\n  <<: {k: 3}\n", "config.yaml:4: key '<<' appears twice"),
+        ("b:\n  <<: [1, 2]\n", "config.yaml:2: '<<' takes a mapping"),
+        ("quota: !!int abc\n", "config.yaml:1: 'abc' is not a valid whole number"),
+        ("x: !!bool maybe\n", "config.yaml:1: 'maybe' is not a valid yes or no"),
+        ("holiday: 2026-13-45\n", "config.yaml:1: '2026-13-45' is not a valid date"),
+        ("x: !!omap a\n", "config.yaml:1: the tag 'tag:yaml.org,2002:omap' is not one"),
+        ("x: !money 5\n", "config.yaml:1: the tag '!money' is not one sheetsync reads"),
+    ],
+)
+def test_yaml_that_cannot_be_read_as_values_is_one_line_naming_its_line(
+    text: str, says: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_yaml(text, "config.yaml")
+    assert str(caught.value).startswith(says) and "\n" not in str(caught.value)
+
+
+def test_a_complex_key_reads_as_its_values() -> None:
+    assert parse_yaml("? [a, b]\n: 1\n", "config.yaml").data == {"['a', 'b']": 1}

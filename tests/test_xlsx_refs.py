@@ -103,3 +103,22 @@ def test_cells_written_after_rows_move_land_in_the_rows_as_moved() -> None:
     ]
     rows = root.iterfind("m:sheetData/m:row", {"m": root.nsmap[None]})
     assert all(split_ref(c.get("r"))[0] == int(row.get("r")) for row in rows for c in row)
+
+
+def test_a_cell_without_its_name_cleared_then_written_is_written() -> None:
+    """A cell may leave out its name (``r`` is optional in the file format): clearing
+    it and writing it again writes it, through the sheet's index of cells."""
+    from lxml import etree
+
+    from sheetsync.adapters.xlsx_sheet import Sheet
+
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    root = etree.fromstring(
+        f'<worksheet xmlns="{main}"><sheetData><row r="5"><c><v>1</v></c>'
+        '<c r="B5"><v>2</v></c></row></sheetData></worksheet>'.encode()
+    )
+    sheet = Sheet(root, "Ana")
+    sheet.set(5, 1, None)  # the first cell, A5 by its place: no format, so it goes
+    sheet.set(5, 1, "again")
+    found = [(c.get("r"), "".join(c.itertext())) for c in root.iter(f"{{{main}}}c")]
+    assert found == [("A5", "again"), ("B5", "2")]

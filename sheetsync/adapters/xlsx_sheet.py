@@ -167,7 +167,7 @@ class Sheet:
         if value is None:
             if not cell.get("s"):
                 cell.getparent().remove(cell)
-                self._cells[r].pop(cell.get("r", ""), None)
+                self._cells.pop(r, None)  # indexed again when next needed
             return
         if isinstance(value, Formula):
             etree.SubElement(cell, q("f")).text = value.text.removeprefix("=")
