@@ -62,12 +62,12 @@ def run(folder: Path, env: dict[str, str], today: str, command: str) -> dict[str
     t0 = time.perf_counter()
     with out.open("w") as sink:
         child = subprocess.Popen([*args, command], cwd=folder, env=env, stdout=sink, stderr=sink)
-        _, status, usage = os.wait4(child.pid, 0)
+        _, status, usage = os.wait4(child.pid, 0)  # the child's own CPU and peak memory
     wall = time.perf_counter() - t0
-    child.returncode = os.waitstatus_to_exitcode(status)
+    child.returncode = code = os.waitstatus_to_exitcode(status)  # reaped: Popen must know
     text = out.read_text()
-    if child.returncode:
-        sys.exit(f"{today} {command} exited {child.returncode}:\n{text}")
+    if code:
+        sys.exit(f"{today} {command} exited {code}:\n{text}")
     return {
         "command": command,
         "today": today,

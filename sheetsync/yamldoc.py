@@ -33,8 +33,12 @@ class YamlDoc:
 
 
 MERGE = "tag:yaml.org,2002:merge"  # ``<<: *anchor``: the anchor's keys, unless given here
-_KINDS = {f"tag:yaml.org,2002:{t}": w for t, w in (("timestamp", "date"), ("int", "whole number"))}
-_KINDS |= {f"tag:yaml.org,2002:{t}": w for t, w in (("float", "number"), ("bool", "yes or no"))}
+_KINDS = {  # a value of YAML's types, in a person's words
+    "tag:yaml.org,2002:timestamp": "date",
+    "tag:yaml.org,2002:int": "whole number",
+    "tag:yaml.org,2002:float": "number",
+    "tag:yaml.org,2002:bool": "yes or no",
+}
 
 
 def _convert(
@@ -87,7 +91,7 @@ def _merge(
     path: Path_,
     lines: dict[Path_, int],
     source: str,
-    within: frozenset[int] = frozenset(),
+    within: frozenset[int],
 ) -> None:
     """YAML's merge key: each key of the anchored mapping (or mappings, the first
     one first) that the mapping does not give itself, with the line it has there."""

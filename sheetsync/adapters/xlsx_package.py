@@ -295,23 +295,24 @@ class Package:
     def workbook(self) -> Element:
         return self.tree(self.workbook_part)
 
-    def sheets(self) -> list[SheetEntry]:
-        targets = dict((rid, part) for rid, part in self.related(self.workbook_part, "worksheet"))
-        out = []
+    def _entries(self, title: str | None = None) -> Iterator[SheetEntry]:
+        """The workbook's worksheets in tab order, each with its part; with
+        ``title``, only those of that name (names are compared first: a write
+        looks up one tab per page, and makes no entry for the others)."""
+        targets = dict(self.related(self.workbook_part, "worksheet"))
         for el in self.workbook.iterfind("m:sheets/m:sheet", NS):
+            name = el.get("name", "")
+            if title is not None and name != title:
+                continue
             part = targets.get(el.get(q("id", REL)))
             if part is not None:
-                out.append(SheetEntry(el.get("name", ""), part, el))
-        return out
+                yield SheetEntry(name, part, el)
+
+    def sheets(self) -> list[SheetEntry]:
+        return list(self._entries())
 
     def sheet(self, title: str) -> SheetEntry | None:
-        for el in self.workbook.iterfind("m:sheets/m:sheet", NS):
-            if el.get("name", "") != title:  # names first: one tab's part looked up
-                continue
-            part = dict(self.related(self.workbook_part, "worksheet")).get(el.get(q("id", REL)))
-            if part is not None:
-                return SheetEntry(title, part, el)
-        return None
+        return next(self._entries(title), None)
 
     @property
     def date1904(self) -> bool:
